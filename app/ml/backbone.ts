@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackboneSpec } from './backbones';
+
+/** A frozen feature extractor: pixels in [0,1], shape [n, size, size, 3] → embeddings [n, featureDim]. */
+export interface Backbone {
+  readonly spec: BackboneSpec;
+  /** Number of (frozen) weights in the backbone. */
+  readonly paramCount: number;
+  embed(pixels: tf.Tensor4D): tf.Tensor2D;
+  /** Snapshot of every backbone weight, for tests that prove training leaves them untouched. */
+  weightTensors(): tf.Tensor[];
+  dispose(): void;
+}
+
+/**
+ * Loads a backbone from a URL (the model.json) or any TF.js IOHandler (tests load from disk or memory),
+ * and warms it up once on zeros so the first real image does not pay for shader compilation.
+ */
+export async function loadBackbone(spec: BackboneSpec, source: string | tf.io.IOHandler): Promise<Backbone> {
+  const backbone = spec.kind === 'graph' ? await loadGraph(spec, source) : await loadLayers(spec, source);
+  const warm = tf.tidy(() => backbone.embed(tf.zeros([1, spec.inputSize, spec.inputSize, 3])));
+  await warm.data();
+  warm.dispose();
+  return backbone;
+}
+
+async function loadGraph(spec: BackboneSpec, source: string | tf.io.IOHandler): Promise<Backbone> {
+  const model = await tf.loadGraphModel(source);
+  const weights = Object.values(model.weights).flat();
+  return {
+    spec,
+    paramCount: weights.reduce((n, t) => n + t.size, 0),
+    embed: (pixels) => model.execute(pixels, spec.cutPoint) as tf.Tensor2D,
+    weightTensors: () => weights,
+    dispose: () => model.dispose(),
+  };
+}
+
+async function loadLayers(spec: BackboneSpec, source: string | tf.io.IOHandler): Promise<Backbone> {
+  const model = await tf.loadLayersModel(source);
+  const cut = model.getLayer(spec.cutPoint).getOutputAt(0) as tf.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(cut) as tf.SymbolicTensor;
+  const extractor = tf.model({ inputs: model.inputs, outputs: pooled });
+  extractor.trainable = false;
+  return {
+    spec,
+    paramCount: extractor.countParams(),
+    embed: (pixels) => extractor.predict(pixels) as tf.Tensor2D,
+    weightTensors: () => extractor.weights.map((w) => w.read()),
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,49 @@
+/** The pre-trained backbones bundled with the app (converted by scripts/prepare-models.mjs). */
+export interface BackboneSpec {
+  id: string;
+  label: string;
+  kind: 'graph' | 'layers';
+  /** Folder under the models base URL holding model.json. */
+  folder: string;
+  /** Graph models: the node whose output is the embedding. Layers models: the layer to pool. */
+  cutPoint: string;
+  inputSize: number;
+  featureDim: number;
+  /**
+   * Bumped whenever preprocessing changes, so cached embeddings computed the old way are not reused.
+   */
+  preprocessVersion: number;
+}
+
+export const BACKBONES: Record<string, BackboneSpec> = {
+  mobilenet_v2_140: {
+    id: 'mobilenet_v2_140',
+    label: 'MobileNetV2 1.4 (TF-Hub feature vector)',
+    kind: 'graph',
+    folder: 'mobilenet_v2_140_feature',
+    cutPoint:
+      'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze',
+    inputSize: 224,
+    featureDim: 1792,
+    preprocessVersion: 1,
+  },
+  mobilenet_v2_100: {
+    id: 'mobilenet_v2_100',
+    label: 'MobileNetV2 1.0 (Keras, out_relu pooled)',
+    kind: 'layers',
+    folder: 'mobilenet_v2_100_keras',
+    cutPoint: 'out_relu',
+    inputSize: 224,
+    featureDim: 1280,
+    preprocessVersion: 1,
+  },
+};
+
+/** Chosen by measured accuracy on the shared evaluation sets: see README "Choosing the backbone". */
+export const DEFAULT_BACKBONE_ID = 'mobilenet_v2_140';
+
+export function getBackboneSpec(id: string): BackboneSpec {
+  const spec = BACKBONES[id];
+  if (!spec) throw new Error(`Unknown backbone "${id}". Known: ${Object.keys(BACKBONES).join(', ')}`);
+  return spec;
+}

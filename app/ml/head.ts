@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs';
+import { seededRandom, shuffled, stratifiedSplit } from './random';
+import type { HeadSettings } from './settings';
+
+export { DEFAULT_HEAD_SETTINGS, type HeadSettings } from './settings';
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  ms: number;
+}
+
+/** A new, randomly initialised classifier head sized to the user's classes. */
+export function createHead(inputDim: number, numClasses: number, settings: HeadSettings): tf.Sequential {
+  if (numClasses < 2) throw new Error('training needs at least two classes with images');
+  const head = tf.sequential({ name: 'headstart_head' });
+  const init = (offset: number) => tf.initializers.glorotUniform({ seed: settings.seed + offset });
+  if (settings.hiddenUnits > 0) {
+    head.add(
+      tf.layers.dense({ inputShape: [inputDim], units: settings.hiddenUnits, activation: 'relu', kernelInitializer: init(0), name: 'hidden' }),
+    );
+    if (settings.dropout > 0) head.add(tf.layers.dropout({ rate: settings.dropout, seed: settings.seed, name: 'dropout' }));
+  }
+  head.add(
+    tf.layers.dense({
+      ...(settings.hiddenUnits > 0 ? {} : { inputShape: [inputDim] }),
+      units: numClasses,
+      activation: 'softmax',
+      kernelInitializer: init(1),
+      name: 'classes',
+    }),
+  );
+  return head;
+}
+
+/** The exact variables handed to the optimizer: the head's trainable weights and nothing else. */
+export function trainableVariables(head: tf.LayersModel): tf.Variable[] {
+  return head.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+export interface TrainOptions {
+  head: tf.LayersModel;
+  /** The embedding matrix (kept on the backend; only indices are uploaded per epoch). */
+  features: tf.Tensor2D;
+  /** Rows of `features` to learn from, and the class index of each. */
+  rows: readonly number[];
+  labels: readonly number[];
+  numClasses: number;
+  settings: HeadSettings;
+  onEpoch?: (report: EpochReport) => void;
+  shouldStop?: () => boolean;
+  /** Awaited after every batch so a Stop request can be heard; defaults to no wait. */
+  yieldToEvents?: () => Promise<void>;
+}
+
+export interface TrainOutcome {
+  epochsRun: number;
+  stopped: boolean;
+  history: EpochReport[];
+  /** Positions (into `rows`) of the held-out validation examples, empty when none. */
+  validation: number[];
+  optimizer: { name: string; variables: number; bytes: number; varList: string[] };
+}
+
+export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
+  const { head, features, rows, labels, numClasses, settings } = options;
+  const random = seededRandom(settings.seed);
+  const split = stratifiedSplit(labels, settings.validationFraction, random);
+  const pick = (positions: number[]) =>
+    tf.tidy(() => ({
+      rows: tf.tensor1d(positions.map((p) => rows[p]), 'int32'),
+      onehot: tf.oneHot(tf.tensor1d(positions.map((p) => labels[p]), 'int32'), numClasses) as tf.Tensor2D,
+    }));
+  const train = pick(split.train);
+  const validation = split.validation.length > 0 ? pick(split.validation) : null;
+  const labelsAll = tf.tensor1d(labels as number[], 'int32');
+  const rowsAll = tf.tensor1d(rows as number[], 'int32');
+  const optimizer = tf.train.adam(settings.learningRate);
+  const varList = trainableVariables(head);
+  const history: EpochReport[] = [];
+  let stopped = false;
+  try {
+    for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
+      const started = performance.now();
+      const order = shuffled(split.train, random);
+      for (let start = 0; start < order.length; start += settings.batchSize) {
+        const batch = order.slice(start, start + settings.batchSize);
+        tf.tidy(() => {
+          const xs = tf.gather(features, tf.gather(rowsAll, tf.tensor1d(batch, 'int32')));
+          const ys = tf.oneHot(tf.gather(labelsAll, tf.tensor1d(batch, 'int32')), numClasses);
+          optimizer.minimize(
+            () => tf.metrics.categoricalCrossentropy(ys, head.apply(xs, { training: true }) as tf.Tensor).mean() as tf.Scalar,
+            false,
+            varList,
+          );
+        });
+        if (options.yieldToEvents) await options.yieldToEvents();
+        if (options.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+      }
+      const summary = tf.tidy(() => {
+        const measure = (set: { rows: tf.Tensor1D; onehot: tf.Tensor2D }) => {
+          const probs = head.predict(tf.gather(features, set.rows)) as tf.Tensor2D;
+          const loss = tf.metrics.categoricalCrossentropy(set.onehot, probs).mean();
+          const acc = tf.metrics.categoricalAccuracy(set.onehot, probs).mean();
+          return [loss, acc];
+        };
+        return tf.stack([...measure(train), ...(validation ? measure(validation) : [])]);
+      });
+      const values = await summary.data();
+      summary.dispose();
+      const report: EpochReport = {
+        epoch: epoch + 1,
+        epochs: settings.epochs,
+        loss: values[0],
+        accuracy: values[1],
+        valLoss: validation ? values[2] : null,
+        valAccuracy: validation ? values[3] : null,
+        ms: performance.now() - started,
+      };
+      history.push(report);
+      options.onEpoch?.(report);
+    }
+    // Adam's state: the iteration count (a fresh scalar we must free) and two moments per variable.
+    const slots = await optimizer.getWeights();
+    const moments = slots.filter((s) => s.name !== 'iter');
+    tf.dispose(slots.filter((s) => s.name === 'iter').map((s) => s.tensor));
+    return {
+      epochsRun: history.length,
+      stopped,
+      history,
+      validation: split.validation,
+      optimizer: {
+        name: 'Adam',
+        variables: moments.length,
+        bytes: moments.reduce((n, s) => n + s.tensor.size * 4, 0),
+        varList: varList.map((v) => v.name),
+      },
+    };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([train.rows, train.onehot, labelsAll, rowsAll]);
+    if (validation) tf.dispose([validation.rows, validation.onehot]);
+  }
+}
+
+/** Class probabilities [n, numClasses] for embeddings [n, dim]. */
+export function predictHead(head: tf.LayersModel, features: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => head.predict(features) as tf.Tensor2D);
+}
+
+/** Predicted class index of each given row, read back asynchronously (safe on webgpu). */
+export async function predictRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const predicted = tf.tidy(() => (head.predict(tf.gather(features, tf.tensor1d(rows as number[], 'int32'))) as tf.Tensor2D).argMax(1));
+  const values = await predicted.data();
+  predicted.dispose();
+  return Array.from(values);
+}

@@ -1,0 +1,41 @@
+/** Classification metrics from true and predicted class indices. Pure; no TF.js. */
+export interface Metrics {
+  accuracy: number;
+  balancedAccuracy: number;
+  /** Recall of each class (null when the class has no examples). */
+  perClass: (number | null)[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  count: number;
+}
+
+export function computeMetrics(truth: readonly number[], predicted: readonly number[], numClasses: number): Metrics {
+  if (truth.length !== predicted.length) throw new Error('truth and predictions differ in length');
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  truth.forEach((t, i) => confusion[t][predicted[i]]++);
+  const correct = truth.filter((t, i) => t === predicted[i]).length;
+  const perClass = confusion.map((row, c) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? null : row[c] / total;
+  });
+  const present = perClass.filter((r): r is number => r !== null);
+  return {
+    accuracy: truth.length === 0 ? 0 : correct / truth.length,
+    balancedAccuracy: present.length === 0 ? 0 : present.reduce((a, b) => a + b, 0) / present.length,
+    perClass,
+    confusion,
+    count: truth.length,
+  };
+}
+
+/** Index of the largest value in each row of a row-major [rows, cols] array. */
+export function argmaxRows(values: ArrayLike<number>, cols: number): number[] {
+  const rows = values.length / cols;
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
+    out.push(best);
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * The one Zustand store: ids, names, counts, status and history. Tensors, models and image
+ * data live in the worker; thumbnails are object URLs of small blobs the worker made.
+ */
+import { create } from 'zustand';
+import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
+import type { ClassScore, EpochReport, HeadSettings, IngestProgress, MemoryInfo, ModelInfo, TrainSummary } from '../worker/protocol';
+
+export interface ClassInfo {
+  id: string;
+  name: string;
+  sampleIds: string[];
+}
+
+export interface Sample {
+  id: string;
+  classId: string;
+  name: string;
+  thumbUrl: string;
+}
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export type TrainingStatus = 'idle' | 'training' | 'trained' | 'stopped' | 'error';
+
+export interface HeadstartState {
+  classes: ClassInfo[];
+  samples: Record<string, Sample>;
+  model: { status: 'loading' | 'ready' | 'error'; info: ModelInfo | null; error: string | null };
+  ingest: IngestProgress | null;
+  training: { status: TrainingStatus; history: EpochReport[]; summary: TrainSummary | null; error: string | null; stale: boolean };
+  settings: HeadSettings;
+  prediction: { status: 'idle' | 'running' | 'done' | 'error'; scores: ClassScore[]; imageUrl: string | null; error: string | null };
+  memory: MemoryInfo | null;
+  notices: Notice[];
+}
+
+export const initialState = (): HeadstartState => ({
+  classes: [],
+  samples: {},
+  model: { status: 'loading', info: null, error: null },
+  ingest: null,
+  training: { status: 'idle', history: [], summary: null, error: null, stale: false },
+  settings: { ...DEFAULT_HEAD_SETTINGS },
+  prediction: { status: 'idle', scores: [], imageUrl: null, error: null },
+  memory: null,
+  notices: [],
+});
+
+export const useStore = create<HeadstartState>()(() => initialState());
+
+/** Resets the store (tests, "new project"). */
+export function resetStore(): void {
+  useStore.setState(initialState(), true);
+}

@@ -1,0 +1,23 @@
+/**
+ * A small, typed handle on the running app for end-to-end tests and the eval/bench runners:
+ * they drive the same commands the UI uses and read real state. Nothing here bypasses the worker.
+ */
+import { workerApi } from '../worker/client';
+import * as commands from './commands';
+import { useStore } from './store';
+
+export interface HeadstartTestApi {
+  state: typeof useStore.getState;
+  commands: typeof commands;
+  worker: typeof workerApi;
+}
+
+declare global {
+  interface Window {
+    headstart?: HeadstartTestApi;
+  }
+}
+
+export function installTestApi(): void {
+  window.headstart = { state: useStore.getState, commands, worker: workerApi };
+}

@@ -1,0 +1,20 @@
+import { dismissNotice } from '../state/commands';
+import { useStore } from '../state/store';
+
+/** Messages about bad files and failed actions; text only, never HTML. */
+export function Notices() {
+  const notices = useStore((s) => s.notices);
+  if (notices.length === 0) return null;
+  return (
+    <ul className="notices" aria-live="polite">
+      {notices.map((n) => (
+        <li key={n.id} className={`notice ${n.kind}`} data-testid="notice">
+          <span>{n.text}</span>
+          <button type="button" aria-label="Dismiss" onClick={() => dismissNotice(n.id)}>
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,37 @@
+import { updateSettings } from '../state/commands';
+import { useStore } from '../state/store';
+import type { HeadSettings } from '../worker/protocol';
+
+const FIELDS: { key: keyof HeadSettings; label: string; min: number; max: number; step: number }[] = [
+  { key: 'epochs', label: 'Epochs', min: 1, max: 500, step: 1 },
+  { key: 'batchSize', label: 'Batch size', min: 1, max: 512, step: 1 },
+  { key: 'learningRate', label: 'Learning rate', min: 0.00001, max: 1, step: 0.0001 },
+  { key: 'hiddenUnits', label: 'Hidden units (0 = none)', min: 0, max: 1024, step: 1 },
+  { key: 'validationFraction', label: 'Held out for validation', min: 0, max: 0.5, step: 0.05 },
+];
+
+export function SettingsForm({ disabled }: { disabled: boolean }) {
+  const settings = useStore((s) => s.settings);
+  return (
+    <details className="settings">
+      <summary>Settings</summary>
+      {FIELDS.map((f) => (
+        <label key={f.key}>
+          {f.label}
+          <input
+            type="number"
+            min={f.min}
+            max={f.max}
+            step={f.step}
+            disabled={disabled}
+            value={settings[f.key]}
+            onChange={(e) => {
+              const value = Number(e.target.value);
+              if (Number.isFinite(value) && value >= f.min && value <= f.max) updateSettings({ [f.key]: value });
+            }}
+          />
+        </label>
+      ))}
+    </details>
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * The one typed contract between the UI and the worker. Plain data only: it crosses
+ * postMessage (via Comlink), so no tensors, classes or functions except progress callbacks.
+ */
+import type { EpochReport } from '../ml/head';
+import type { HeadSettings } from '../ml/settings';
+import type { Metrics } from '../ml/metrics';
+
+export type { EpochReport, HeadSettings, Metrics };
+
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendRequest = BackendName | 'auto';
+
+export interface RememberedBackend {
+  /** Identifies the device (user agent + adapter) the measurement was made on. */
+  key: string;
+  backend: BackendName;
+  reason: string;
+}
+
+export interface InitOptions {
+  backend: BackendRequest;
+  /** Absolute URL the app is served from; models and wasm binaries live under it. */
+  baseUrl: string;
+  backboneId?: string;
+  /** A previous auto choice for this device, if the UI remembered one. */
+  remembered?: RememberedBackend | null;
+}
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** Why this backend, in words the UI shows. */
+  reason: string;
+  /** WebGPU adapter description, null when there is none. */
+  adapter: string | null;
+  /** Measured warm-up ms per image, per backend tried. */
+  measuredMs: Partial<Record<BackendName, number>>;
+  /** Set when the choice came from an auto measurement the UI may remember for this device. */
+  remember: RememberedBackend | null;
+}
+
+export interface ModelInfo {
+  choice: BackendChoice;
+  backbone: { id: string; label: string; featureDim: number; paramCount: number; inputSize: number };
+  loadMs: number;
+}
+
+export interface SampleInput {
+  id: string;
+  classId: string;
+  name: string;
+  blob: Blob;
+}
+
+export type SampleResult =
+  | { id: string; name: string; ok: true; thumbnail: Blob }
+  | { id: string; name: string; ok: false; error: string };
+
+export interface IngestProgress {
+  done: number;
+  total: number;
+}
+
+export interface TrainRequest {
+  /** Classes in output order; each must have cached samples. */
+  classIds: string[];
+  settings: HeadSettings;
+}
+
+export interface HeadLayerInfo {
+  name: string;
+  kind: string;
+  outputShape: string;
+  params: number;
+}
+
+export interface TrainSummary {
+  stopped: boolean;
+  epochsRun: number;
+  history: EpochReport[];
+  /** Metrics on the held-out validation images, or on the training images when there were too few to hold any out. */
+  metrics: Metrics & { scope: 'validation' | 'training' };
+  classIds: string[];
+  params: { frozen: number; trainable: number };
+  headLayers: HeadLayerInfo[];
+  optimizer: { name: string; variables: number; bytes: number; varList: string[] };
+  trainMs: number;
+}
+
+export interface ClassScore {
+  classId: string;
+  probability: number;
+}
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+  cachedEmbeddings: number;
+  cacheBytes: number;
+  /** Embeddings computed by the backbone since the worker started (each image exactly once). */
+  embeddingsComputed: number;
+}
