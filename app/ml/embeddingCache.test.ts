@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddingCache } from './embeddingCache';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const rows = (values: number[][]) => tf.tensor2d(values);
+
+describe('EmbeddingCache', () => {
+  let cache: EmbeddingCache;
+  afterEach(() => cache.dispose());
+
+  it('merges appended batches into one matrix, in order', async () => {
+    cache = new EmbeddingCache(2);
+    cache.add(['a', 'b'], ['x', 'x'], rows([[1, 1], [2, 2]]));
+    cache.add(['c'], ['y'], rows([[3, 3]]));
+    expect(cache.size).toBe(3);
+    expect(await cache.matrix().array()).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(cache.labelledRows(['y', 'x'])).toEqual({ rows: [0, 1, 2], labels: [1, 1, 0] });
+  });
+
+  it('removes the rows of deleted samples and of a deleted class', async () => {
+    cache = new EmbeddingCache(2);
+    cache.add(['a', 'b', 'c', 'd'], ['x', 'y', 'x', 'y'], rows([[1, 1], [2, 2], [3, 3], [4, 4]]));
+    cache.remove(['b']);
+    expect(cache.ids).toEqual(['a', 'c', 'd']);
+    expect(await cache.matrix().array()).toEqual([[1, 1], [3, 3], [4, 4]]);
+    cache.removeClass('x');
+    expect(cache.ids).toEqual(['d']);
+    expect(await cache.matrix().array()).toEqual([[4, 4]]);
+    expect(cache.has('a')).toBe(false);
+    cache.remove(['d']);
+    expect(cache.size).toBe(0);
+    expect(() => cache.matrix()).toThrow(/empty/);
+  });
+
+  it('moves samples between classes without touching their embeddings', async () => {
+    cache = new EmbeddingCache(2);
+    cache.add(['a', 'b'], ['x', 'x'], rows([[1, 1], [2, 2]]));
+    cache.relabel(['b'], 'y');
+    expect(cache.classOf('b')).toBe('y');
+    expect(cache.labelledRows(['x', 'y']).labels).toEqual([0, 1]);
+  });
+
+  it('rejects a batch whose shape does not match, keeping what it had', () => {
+    cache = new EmbeddingCache(2);
+    cache.add(['a'], ['x'], rows([[1, 1]]));
+    expect(() => cache.add(['b'], ['x'], tf.tensor2d([[1, 2, 3]]))).toThrow(/width 3/);
+    expect(() => cache.add(['a'], ['x'], rows([[5, 5]]))).toThrow(/already cached/);
+    expect(cache.size).toBe(1);
+  });
+
+  it('frees every tensor it held', () => {
+    const before = tf.memory().numTensors;
+    cache = new EmbeddingCache(2);
+    for (let i = 0; i < 5; i++) cache.add([`s${i}`], ['x'], rows([[i, i]]));
+    cache.matrix();
+    cache.remove(['s1', 's3']);
+    cache.add(['s9'], ['y'], rows([[9, 9]]));
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

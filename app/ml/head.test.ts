@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBackbone, type Backbone } from './backbone';
+import { EmbeddingCache } from './embeddingCache';
+import { DEFAULT_HEAD_SETTINGS, createHead, predictHead, predictRows, trainHead, trainableVariables } from './head';
+import { TINY_SPEC, tinyBackboneSource, twoClassPixels } from './testing';
+
+const settings = { ...DEFAULT_HEAD_SETTINGS, epochs: 15, batchSize: 4, learningRate: 0.01, hiddenUnits: 16, validationFraction: 0.25 };
+
+let backbone: Backbone;
+let cache: EmbeddingCache;
+let labels: number[];
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  backbone = await loadBackbone(TINY_SPEC, await tinyBackboneSource());
+  const data = twoClassPixels(8, TINY_SPEC.inputSize);
+  labels = data.labels;
+  cache = new EmbeddingCache(TINY_SPEC.featureDim);
+  const embeddings = backbone.embed(data.pixels);
+  data.pixels.dispose();
+  cache.add(labels.map((_, i) => `s${i}`), labels.map((l) => `class${l}`), embeddings);
+});
+
+afterAll(() => {
+  cache.dispose();
+  backbone.dispose();
+});
+
+function train(head: tf.Sequential, extra: Partial<Parameters<typeof trainHead>[0]> = {}) {
+  const { rows, labels: y } = cache.labelledRows(['class0', 'class1']);
+  return trainHead({ head, features: cache.matrix(), rows, labels: y, numClasses: 2, settings, ...extra });
+}
+
+describe('head training (feature extraction)', () => {
+  it('updates only the head: backbone weights stay bit-identical and the optimizer sees only head variables', async () => {
+    const backboneBefore = await Promise.all(backbone.weightTensors().map((t) => t.data()));
+    const head = createHead(TINY_SPEC.featureDim, 2, settings);
+    const headBefore = await Promise.all(trainableVariables(head).map((v) => v.data()));
+    const outcome = await train(head);
+
+    const backboneAfter = await Promise.all(backbone.weightTensors().map((t) => t.data()));
+    backboneAfter.forEach((after, i) => expect(Buffer.from(after.buffer)).toEqual(Buffer.from(backboneBefore[i].buffer)));
+
+    const headAfter = await Promise.all(trainableVariables(head).map((v) => v.data()));
+    expect(headAfter.some((after, i) => after.some((x, j) => x !== headBefore[i][j]))).toBe(true);
+
+    const headNames = head.trainableWeights.map((w) => w.read().name).sort();
+    expect([...outcome.optimizer.varList].sort()).toEqual(headNames);
+    const backboneNames = new Set(backbone.weightTensors().map((t) => (t as tf.Variable).name));
+    expect(outcome.optimizer.varList.filter((n) => backboneNames.has(n))).toEqual([]);
+    // Adam keeps two moments per trainable variable, and nothing for frozen ones.
+    expect(outcome.optimizer.variables).toBe(2 * headNames.length);
+    expect(outcome.optimizer.bytes).toBe(2 * 4 * head.countParams());
+    head.dispose();
+  });
+
+  it('learns two separable classes and reports honest held-out metrics', async () => {
+    const head = createHead(TINY_SPEC.featureDim, 2, settings);
+    const outcome = await train(head);
+    expect(outcome.history).toHaveLength(settings.epochs);
+    expect(outcome.validation).toHaveLength(4);
+    const last = outcome.history.at(-1)!;
+    expect(last.accuracy).toBe(1);
+    expect(last.valAccuracy).toBe(1);
+    const { rows } = cache.labelledRows(['class0', 'class1']);
+    expect(await predictRows(head, cache.matrix(), rows)).toEqual(labels);
+    head.dispose();
+  });
+
+  it('predicts one probability per class for each embedding', async () => {
+    const head = createHead(TINY_SPEC.featureDim, 3, settings);
+    const probs = predictHead(head, cache.matrix());
+    expect(probs.shape).toEqual([16, 3]);
+    const sums = await probs.sum(1).array();
+    sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
+    probs.dispose();
+    head.dispose();
+  });
+
+  it('stops within one batch when asked', async () => {
+    const head = createHead(TINY_SPEC.featureDim, 2, settings);
+    let batches = 0;
+    const outcome = await train(head, { yieldToEvents: async () => void batches++, shouldStop: () => batches >= 2 });
+    expect(outcome.stopped).toBe(true);
+    expect(batches).toBe(2);
+    expect(outcome.epochsRun).toBe(1);
+    head.dispose();
+  });
+
+  it('does not leak tensors across repeated train and predict', async () => {
+    const run = async () => {
+      const head = createHead(TINY_SPEC.featureDim, 2, { ...settings, epochs: 2 });
+      await train(head);
+      const probs = predictHead(head, cache.matrix());
+      await probs.data();
+      probs.dispose();
+      const { rows } = cache.labelledRows(['class0', 'class1']);
+      await predictRows(head, cache.matrix(), rows);
+      head.dispose();
+    };
+    await run();
+    const baseline = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await run();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('refuses to build a head for fewer than two classes', () => {
+    expect(() => createHead(8, 1, settings)).toThrow(/two classes/);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { argmaxRows, computeMetrics } from './metrics';
+import { seededRandom, stratifiedSplit } from './random';
+
+describe('computeMetrics', () => {
+  it('gives accuracy, balanced accuracy, per-class recall and the confusion matrix', () => {
+    const m = computeMetrics([0, 0, 0, 0, 1, 2], [0, 0, 0, 1, 1, 0], 3);
+    expect(m.accuracy).toBeCloseTo(4 / 6);
+    expect(m.perClass).toEqual([0.75, 1, 0]);
+    expect(m.balancedAccuracy).toBeCloseTo((0.75 + 1 + 0) / 3);
+    expect(m.confusion).toEqual([[3, 1, 0], [0, 1, 0], [1, 0, 0]]);
+  });
+
+  it('leaves classes without examples out of balanced accuracy', () => {
+    const m = computeMetrics([0, 0], [0, 1], 2);
+    expect(m.perClass).toEqual([0.5, null]);
+    expect(m.balancedAccuracy).toBe(0.5);
+  });
+
+  it('finds the best column of each row', () => {
+    expect(argmaxRows([0.1, 0.7, 0.2, 0.9, 0.05, 0.05], 3)).toEqual([1, 0]);
+  });
+});
+
+describe('stratifiedSplit', () => {
+  it('holds out about the fraction of each class, never a whole class', () => {
+    const labels = [...new Array(20).fill(0), ...new Array(10).fill(1), 2, 2];
+    const { train, validation } = stratifiedSplit(labels, 0.2, seededRandom(1));
+    const count = (set: number[], c: number) => set.filter((i) => labels[i] === c).length;
+    expect(count(validation, 0)).toBe(4);
+    expect(count(validation, 1)).toBe(2);
+    expect(count(validation, 2)).toBe(0);
+    expect(count(train, 2)).toBe(2);
+    expect([...train, ...validation].sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
+  });
+
+  it('is reproducible for a seed', () => {
+    const labels = new Array(50).fill(0).map((_, i) => i % 3);
+    expect(stratifiedSplit(labels, 0.15, seededRandom(4))).toEqual(stratifiedSplit(labels, 0.15, seededRandom(4)));
+  });
+});
