@@ -45,7 +45,7 @@ describe('head training (feature extraction)', () => {
     const headAfter = await Promise.all(trainableVariables(head).map((v) => v.data()));
     expect(headAfter.some((after, i) => after.some((x, j) => x !== headBefore[i][j]))).toBe(true);
 
-    const headNames = head.trainableWeights.map((w) => w.read().name).sort();
+    const headNames = trainableVariables(head).map((v) => v.name).sort();
     expect([...outcome.optimizer.varList].sort()).toEqual(headNames);
     const backboneNames = new Set(backbone.weightTensors().map((t) => (t as tf.Variable).name));
     expect(outcome.optimizer.varList.filter((n) => backboneNames.has(n))).toEqual([]);
@@ -72,7 +72,7 @@ describe('head training (feature extraction)', () => {
     const head = createHead(TINY_SPEC.featureDim, 3, settings);
     const probs = predictHead(head, cache.matrix());
     expect(probs.shape).toEqual([16, 3]);
-    const sums = await probs.sum(1).array();
+    const sums = (await probs.sum(1).array()) as number[];
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     probs.dispose();
     head.dispose();
