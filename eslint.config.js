@@ -27,7 +27,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@tensorflow/*'], message: 'TF.js runs in the worker only.', allowTypeImports: true },
-            { group: ['**/ml/*', '!**/ml/settings'], message: 'ML code runs in the worker; import its types only.', allowTypeImports: true },
+            { group: ['**/ml/*', '!**/ml/settings', '!**/ml/metrics'], message: 'ML code runs in the worker (settings and metrics are TF-free); import its types only.', allowTypeImports: true },
           ],
         },
       ],

@@ -2,6 +2,7 @@
  * A small, typed handle on the running app for end-to-end tests and the eval/bench runners:
  * they drive the same commands the UI uses and read real state. Nothing here bypasses the worker.
  */
+import { computeMetrics } from '../ml/metrics';
 import { workerApi } from '../worker/client';
 import * as commands from './commands';
 import { useStore } from './store';
@@ -10,6 +11,7 @@ export interface HeadstartTestApi {
   state: typeof useStore.getState;
   commands: typeof commands;
   worker: typeof workerApi;
+  metrics: typeof computeMetrics;
 }
 
 declare global {
@@ -19,5 +21,5 @@ declare global {
 }
 
 export function installTestApi(): void {
-  window.headstart = { state: useStore.getState, commands, worker: workerApi };
+  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics };
 }

@@ -1,0 +1,38 @@
+import { defineConfig, devices } from '@playwright/test';
+import { launchOptions } from './scripts/browser.mjs';
+
+const PORT = 4173;
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 240_000,
+  expect: { timeout: 60_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    trace: 'on-first-retry',
+    ...devices['Desktop Chrome'],
+  },
+  projects: [
+    {
+      name: 'auto',
+      testIgnore: /webgpu\.spec\.ts/,
+      use: { launchOptions: launchOptions() },
+    },
+    {
+      name: 'webgpu',
+      testMatch: /webgpu\.spec\.ts/,
+      timeout: 600_000,
+      use: { launchOptions: launchOptions({ webgpu: true }) },
+    },
+  ],
+  webServer: {
+    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 180_000,
+  },
+});

@@ -1,0 +1,4 @@
+export function chromiumExecutable(): string | undefined;
+export const QUIET_ARGS: string[];
+export const WEBGPU_ARGS: string[];
+export function launchOptions(options?: { webgpu?: boolean }): { executablePath: string | undefined; args: string[] };

@@ -1,0 +1,27 @@
+// Chromium launch options shared by Playwright tests, `npm run eval` and `npm run bench`.
+import { existsSync } from 'node:fs';
+
+/**
+ * Debian's Chromium where it is installed (no browser download is possible here);
+ * HEADSTART_CHROMIUM=/path picks another binary, HEADSTART_CHROMIUM=bundled uses Playwright's own.
+ */
+export function chromiumExecutable() {
+  const chosen = process.env.HEADSTART_CHROMIUM ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : 'bundled');
+  return chosen === 'bundled' ? undefined : chosen;
+}
+
+/** Keeps a headless run quiet: no background requests to Google services. */
+export const QUIET_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** WebGPU on SwiftShader (a CPU Vulkan) when the machine has no GPU; a real adapter wins where there is one. */
+export const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-fallback-to-gl-for-testing',
+];
+
+export function launchOptions({ webgpu = false } = {}) {
+  return { executablePath: chromiumExecutable(), args: [...QUIET_ARGS, ...(webgpu ? WEBGPU_ARGS : [])] };
+}
