@@ -1,7 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import { launchOptions } from './scripts/browser.mjs';
 
-const PORT = 4173;
+const PORT = Number(process.env.HEADSTART_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run eval -- --data DIR [--backend B] [--json] [--settings JSON]
+// npm run eval -- --data DIR [--backend B] [--json] [--settings JSON] [--backbone ID]
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
 // with the app's default settings, predicts DIR/test/<class>/*, and prints the metrics.
 import { readdirSync, statSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
-const USAGE = 'usage: npm run eval -- --data DIR [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON]';
+const USAGE = 'usage: npm run eval -- --data DIR [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID]';
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -47,7 +47,7 @@ async function main() {
   const { train, test } = readSplitFolder(data);
   const settings = args.settings ? JSON.parse(args.settings) : null;
   const log = args.json ? () => {} : (m) => console.error(m);
-  const result = await withApp({ backend: args.backend ?? 'auto', filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
+  const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
     page.evaluate(
       async ({ train, test, prefix, settings }) => {
         const hs = window.headstart;
@@ -90,6 +90,7 @@ async function main() {
           testImages: truth.length,
           backend: hs.state().model.info.choice.backend,
           backendReason: hs.state().model.info.choice.reason,
+          backbone: hs.state().model.info.backbone.id,
           trainImages,
           embedMsPerImage: embedMs / trainImages,
           trainMs: training.summary.trainMs,
@@ -114,6 +115,7 @@ async function main() {
     embedMsPerImage: result.embedMsPerImage,
     trainMs: result.trainMs,
     backendReason: result.backendReason,
+    backbone: result.backbone,
     validation: result.validation,
     settings: result.settings,
     notices: result.notices,

@@ -12,7 +12,7 @@ export const FILES_PREFIX = '/__files/';
  * Builds the app, serves it on a free localhost port, opens it with `?backend=` and waits until
  * the backbone is ready; runs `fn(page)`, then closes everything.
  */
-export async function withApp({ backend = 'auto', filesRoot = null, skipBuild = false, log = () => {} }, fn) {
+export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
     await build({ logLevel: 'error' });
@@ -35,7 +35,10 @@ export async function withApp({ backend = 'auto', filesRoot = null, skipBuild = 
         }
       });
     }
-    await page.goto(`${url}${backend === 'auto' ? '' : `?backend=${backend}`}`);
+    const query = new URLSearchParams();
+    if (backend !== 'auto') query.set('backend', backend);
+    if (backbone) query.set('backbone', backbone);
+    await page.goto(`${url}?${query}`);
     await page.waitForFunction(() => window.headstart?.state().model.status !== 'loading', null, { timeout: 600_000, polling: 250 });
     const model = await page.evaluate(() => window.headstart.state().model);
     if (model.status !== 'ready') throw new Error(`the model did not load: ${model.error}`);

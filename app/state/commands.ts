@@ -2,9 +2,11 @@
  * Async actions: each calls the worker and then updates the store. Components call these;
  * they never talk to the worker themselves.
  */
+import * as db from '../platform/db';
+import { requestPersistence, storageEstimate } from '../platform/storage';
 import { callback, workerApi } from '../worker/client';
 import { BACKEND_NAMES, type BackendRequest, type RememberedBackend, type SampleInput } from '../worker/protocol';
-import { useStore, type ClassInfo, type HeadstartState } from './store';
+import { initialState, useStore, type ClassInfo, type HeadstartState } from './store';
 
 const REMEMBER_KEY = 'headstart.backend';
 let noticeId = 0;
@@ -43,15 +45,75 @@ export async function loadModel(): Promise<void> {
   try {
     const info = await workerApi().init({
       backend: requestedBackend(location.search),
+      backboneId: new URLSearchParams(location.search).get('backbone') ?? undefined,
       baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
       remembered: readRemembered(),
     });
     if (info.choice.remember) localStorage.setItem(REMEMBER_KEY, JSON.stringify(info.choice.remember));
+    await restoreProject();
     set({ model: { status: 'ready', info, error: null } });
-    await refreshMemory();
   } catch (error) {
     set({ model: { status: 'error', info: null, error: message(error) } });
   }
+  await refreshMemory();
+}
+
+/** The saved project's plain record, derived from the store. */
+function projectRecord(s: HeadstartState = get()): db.StoredProject {
+  return { classes: s.classes.map(({ id, name }) => ({ id, name })), settings: s.settings };
+}
+
+async function saveProject(): Promise<void> {
+  try {
+    await db.saveProject(projectRecord());
+  } catch (error) {
+    notify('error', `Could not save the project: ${message(error)}`);
+  }
+}
+
+/**
+ * Brings back the saved project: classes, settings, images (embeddings come from IndexedDB,
+ * so nothing is recomputed) and the trained head.
+ */
+async function restoreProject(): Promise<void> {
+  const { project, samples } = await db.loadProject();
+  if (!project) return;
+  const classIds = new Set(project.classes.map((c) => c.id));
+  const kept = samples.filter((x) => classIds.has(x.classId));
+  const results = await workerApi().addSamples(
+    kept.map((x) => ({ id: x.id, classId: x.classId, name: x.name, blob: x.blob, hash: x.hash, thumbnail: x.thumbnail })),
+  );
+  const ok = new Set(results.filter((r) => r.ok).map((r) => r.id));
+  const restored = kept.filter((x) => ok.has(x.id));
+  set({
+    settings: { ...get().settings, ...project.settings },
+    classes: project.classes.map((c) => ({ ...c, sampleIds: restored.filter((x) => x.classId === c.id).map((x) => x.id) })),
+    samples: Object.fromEntries(restored.map((x) => [x.id, { id: x.id, classId: x.classId, name: x.name, thumbUrl: URL.createObjectURL(x.thumbnail) }])),
+  });
+  for (const r of results) if (!r.ok) notify('error', `${r.name} could not be restored: ${r.error}.`);
+  const summary = await workerApi().restoreHead();
+  if (summary) set({ training: { status: 'trained', history: summary.history, summary, error: null, stale: false } });
+  await refreshStorage();
+}
+
+export async function refreshStorage(): Promise<void> {
+  try {
+    set({ storage: await storageEstimate() });
+  } catch {
+    // Storage estimates are informative only.
+  }
+}
+
+/** Deletes every class, image, embedding and trained head, here and in IndexedDB. */
+export async function deleteAllData(): Promise<void> {
+  await workerApi().reset();
+  await db.clearAll();
+  const s = get();
+  Object.values(s.samples).forEach((x) => URL.revokeObjectURL(x.thumbUrl));
+  if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
+  set({ ...initialState(), model: s.model, notices: [] });
+  notify('info', 'All data deleted: a new, empty project.');
+  await Promise.all([refreshMemory(), refreshStorage()]);
 }
 
 export async function refreshMemory(): Promise<void> {
@@ -73,6 +135,7 @@ export function addClass(): string {
   const id = crypto.randomUUID();
   set({ classes: [...classes, { id, name: `Class ${n}`, sampleIds: [] }] });
   markStale();
+  void saveProject();
   return id;
 }
 
@@ -84,12 +147,20 @@ export function renameClass(id: string, name: string): string | null {
     return error;
   }
   set((s) => ({ classes: s.classes.map((c) => (c.id === id ? { ...c, name: name.trim() } : c)) }));
+  void saveProject();
   return null;
 }
 
 export async function deleteClass(id: string): Promise<void> {
   const cls = get().classes.find((c) => c.id === id);
   if (!cls) return;
+  const remaining = get().classes.filter((c) => c.id !== id);
+  try {
+    await db.deleteSamples(cls.sampleIds, projectRecord({ ...get(), classes: remaining }));
+  } catch (error) {
+    notify('error', `Could not delete ${cls.name}: ${message(error)}`);
+    return;
+  }
   await workerApi().removeClass(id);
   cls.sampleIds.forEach((sid) => URL.revokeObjectURL(get().samples[sid]?.thumbUrl ?? ''));
   set((s) => {
@@ -104,6 +175,12 @@ export async function deleteClass(id: string): Promise<void> {
 export async function deleteSample(id: string): Promise<void> {
   const sample = get().samples[id];
   if (!sample) return;
+  try {
+    await db.deleteSamples([id], projectRecord());
+  } catch (error) {
+    notify('error', `Could not delete ${sample.name}: ${message(error)}`);
+    return;
+  }
   await workerApi().removeSamples([id]);
   URL.revokeObjectURL(sample.thumbUrl);
   set((s) => {
@@ -129,7 +206,21 @@ export async function addFiles(classId: string, files: readonly File[]): Promise
   set({ ingest: { done: 0, total: inputs.length } });
   try {
     const results = await workerApi().addSamples(inputs, callback((p) => set({ ingest: p })));
-    const added = results.filter((r) => r.ok);
+    let added = results.filter((r) => r.ok);
+    const byId = new Map(inputs.map((x) => [x.id, x]));
+    const start = get().classes.find((c) => c.id === classId)?.sampleIds.length ?? 0;
+    try {
+      await db.addSamples(
+        added.map((r, i) => ({ id: r.id, classId, name: r.name, blob: byId.get(r.id)!.blob, hash: r.hash, thumbnail: r.thumbnail, order: start + i })),
+        projectRecord(),
+      );
+    } catch (error) {
+      // Nothing was written (one transaction): take the images back out of the worker too.
+      await workerApi().removeSamples(added.map((r) => r.id));
+      const reason = error instanceof DOMException && error.name === 'QuotaExceededError' ? 'the browser storage is full' : message(error);
+      notify('error', `${added.length} image(s) were not added because they could not be saved: ${reason}. The project is unchanged.`);
+      added = [];
+    }
     set((s) => {
       const cls = s.classes.find((c) => c.id === classId);
       if (!cls) return {};
@@ -146,7 +237,7 @@ export async function addFiles(classId: string, files: readonly File[]): Promise
     notify('error', `Adding images failed: ${message(error)}`);
   } finally {
     set({ ingest: null });
-    await refreshMemory();
+    await Promise.all([refreshMemory(), refreshStorage()]);
   }
 }
 
@@ -178,6 +269,14 @@ export function stopTraining(): void {
 
 export function updateSettings(patch: Partial<HeadstartState['settings']>): void {
   set((s) => ({ settings: { ...s.settings, ...patch } }));
+  void saveProject();
+}
+
+/** Asks the browser to keep the project's storage (not evict it under pressure). */
+export async function keepStorage(): Promise<void> {
+  const granted = await requestPersistence();
+  notify('info', granted ? 'The browser will keep this project’s storage.' : 'The browser did not grant persistent storage; it may evict data when space runs low.');
+  await refreshStorage();
 }
 
 export async function predict(file: File): Promise<void> {

@@ -36,6 +36,7 @@ export interface HeadstartState {
   settings: HeadSettings;
   prediction: { status: 'idle' | 'running' | 'done' | 'error'; scores: ClassScore[]; imageUrl: string | null; error: string | null };
   memory: MemoryInfo | null;
+  storage: { usage: number; quota: number; persisted: boolean } | null;
   notices: Notice[];
 }
 
@@ -48,6 +49,7 @@ export const initialState = (): HeadstartState => ({
   settings: { ...DEFAULT_HEAD_SETTINGS },
   prediction: { status: 'idle', scores: [], imageUrl: null, error: null },
   memory: null,
+  storage: null,
   notices: [],
 });
 

@@ -2,6 +2,7 @@ import { ClassList } from './ClassList';
 import { Header } from './Header';
 import { Notices } from './Notices';
 import { PredictPanel } from './PredictPanel';
+import { ProjectBar } from './ProjectBar';
 import { TrainPanel } from './TrainPanel';
 import { UnderTheHood } from './UnderTheHood';
 
@@ -9,6 +10,7 @@ export function App() {
   return (
     <div className="app">
       <Header />
+      <ProjectBar />
       <Notices />
       <main className="layout">
         <ClassList />

@@ -10,6 +10,7 @@ import { EmbeddingCache } from '../ml/embeddingCache';
 import { createHead, predictRows, predictHead, trainHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { rgbaToBatch } from '../ml/preprocess';
+import { embeddingKey, getEmbeddings, loadHead, putEmbeddings, saveHead } from '../platform/db';
 import { chooseBackend } from './backend';
 import { decodeImage, type DecodedImage } from './decode';
 import type {
@@ -31,9 +32,12 @@ const EMBED_BATCH = 16;
 interface State {
   backbone: Backbone;
   cache: EmbeddingCache;
-  head: tf.Sequential | null;
+  head: tf.LayersModel | null;
   headClassIds: string[];
   embeddingsComputed: number;
+  /** Content hash → the sample holding that image, to refuse duplicates. */
+  byHash: Map<string, { id: string; name: string }>;
+  persist: boolean;
 }
 
 let state: State | null = null;
@@ -68,6 +72,33 @@ function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
   return tf.tidy(() => backbone.embed(rgbaToBatch(bytes, images.length, size)));
 }
 
+async function sha256(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Embeddings already computed for these hashes (by any earlier session), from IndexedDB. */
+async function storedEmbeddings(s: State, hashes: string[]): Promise<(Float32Array | undefined)[]> {
+  if (!s.persist || hashes.length === 0) return hashes.map(() => undefined);
+  const spec = s.backbone.spec;
+  return getEmbeddings(hashes.map((h) => embeddingKey(spec.id, spec.preprocessVersion, h)));
+}
+
+function forgetHashes(s: State, ids: Set<string>): void {
+  for (const [hash, owner] of s.byHash) if (ids.has(owner.id)) s.byHash.delete(hash);
+}
+
+async function persistHead(head: tf.LayersModel, summary: TrainSummary): Promise<void> {
+  await head.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData;
+      if (!artifacts.modelTopology || !artifacts.weightSpecs || !(weightData instanceof ArrayBuffer)) throw new Error('could not serialise the head');
+      await saveHead({ topology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData, classIds: summary.classIds, summary });
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
 async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
   const backbone = await loadBackbone(spec, url);
   try {
@@ -91,7 +122,15 @@ export const api = {
     state?.cache.dispose();
     state?.head?.dispose();
     const backbone = await loadBackbone(spec, url);
-    state = { backbone, cache: new EmbeddingCache(spec.featureDim), head: null, headClassIds: [], embeddingsComputed: 0 };
+    state = {
+      backbone,
+      cache: new EmbeddingCache(spec.featureDim),
+      head: null,
+      headClassIds: [],
+      embeddingsComputed: 0,
+      byHash: new Map(),
+      persist: options.persist ?? true,
+    };
     return {
       choice,
       backbone: { id: spec.id, label: spec.label, featureDim: spec.featureDim, paramCount: backbone.paramCount, inputSize: spec.inputSize },
@@ -99,39 +138,77 @@ export const api = {
     };
   },
 
-  /** Decodes, embeds (batched, once per image) and caches samples. Bad files are reported, never thrown. */
+  /**
+   * Decodes, embeds (batched, once per image ever: embeddings are kept in IndexedDB by content hash)
+   * and caches samples. Bad files and duplicates are reported, never thrown.
+   */
   addSamples(samples: SampleInput[], onProgress?: (p: IngestProgress) => void): Promise<SampleResult[]> {
     return exclusive(async () => {
       const s = ready();
       const results: SampleResult[] = [];
+      const size = s.backbone.spec.inputSize;
+      const fail = (sample: SampleInput, error: string) => results.push({ id: sample.id, name: sample.name, ok: false, error });
       for (let start = 0; start < samples.length; start += EMBED_BATCH) {
-        const batch = samples.slice(start, start + EMBED_BATCH);
+        const batch: { sample: SampleInput; hash: string }[] = [];
+        for (const sample of samples.slice(start, start + EMBED_BATCH)) {
+          if (s.cache.has(sample.id)) continue;
+          const hash = sample.hash ?? (await sha256(sample.blob));
+          const twin = s.byHash.get(hash);
+          if (twin) fail(sample, `it is the same image as "${twin.name}", already in the project`);
+          else {
+            s.byHash.set(hash, { id: sample.id, name: sample.name });
+            batch.push({ sample, hash });
+          }
+        }
+        const known = await storedEmbeddings(s, batch.map((b) => b.hash));
         const decoded = await Promise.all(
-          batch.map(async (sample) => {
+          batch.map(async ({ sample, hash }, i) => {
             try {
-              return { sample, image: await decodeImage(sample.blob, s.backbone.spec.inputSize) };
+              const stored = known[i];
+              if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
+              const image = await decodeImage(sample.blob, size);
+              return { sample, hash, stored, thumbnail: image.thumbnail, image };
             } catch (error) {
-              results.push({ id: sample.id, name: sample.name, ok: false, error: (error as Error).message });
+              s.byHash.delete(hash);
+              fail(sample, (error as Error).message);
               return null;
             }
           }),
         );
-        const good = decoded.filter((d): d is { sample: SampleInput; image: DecodedImage } => d !== null && !s.cache.has(d.sample.id));
-        if (good.length > 0) {
-          const embeddings = embedDecoded(s.backbone, good.map((g) => g.image));
-          s.cache.add(good.map((g) => g.sample.id), good.map((g) => g.sample.classId), embeddings);
-          s.embeddingsComputed += good.length;
-          for (const g of good) results.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.image.thumbnail });
+        const good = decoded.filter((d) => d !== null);
+        const fresh = good.filter((g) => !g.stored);
+        const reused = good.filter((g) => g.stored);
+        if (fresh.length > 0) {
+          const embeddings = embedDecoded(s.backbone, fresh.map((g) => g.image as DecodedImage));
+          s.embeddingsComputed += fresh.length;
+          if (s.persist) {
+            const values = await embeddings.data();
+            const dim = s.cache.dim;
+            const spec = s.backbone.spec;
+            await putEmbeddings(fresh.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim) as Float32Array]));
+          }
+          s.cache.add(fresh.map((g) => g.sample.id), fresh.map((g) => g.sample.classId), embeddings);
         }
+        if (reused.length > 0) {
+          const dim = s.cache.dim;
+          const flat = new Float32Array(reused.length * dim);
+          reused.forEach((g, i) => flat.set(g.stored as Float32Array, i * dim));
+          s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), tf.tensor2d(flat, [reused.length, dim]));
+        }
+        for (const g of good) results.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
         await yieldToEvents();
-        onProgress?.({ done: Math.min(start + batch.length, samples.length), total: samples.length });
+        onProgress?.({ done: Math.min(start + EMBED_BATCH, samples.length), total: samples.length });
       }
       return results;
     });
   },
 
   removeSamples(ids: string[]): Promise<void> {
-    return exclusive(async () => ready().cache.remove(ids));
+    return exclusive(async () => {
+      const s = ready();
+      s.cache.remove(ids);
+      forgetHashes(s, new Set(ids));
+    });
   },
 
   moveSamples(ids: string[], classId: string): Promise<void> {
@@ -139,7 +216,41 @@ export const api = {
   },
 
   removeClass(classId: string): Promise<void> {
-    return exclusive(async () => ready().cache.removeClass(classId));
+    return exclusive(async () => {
+      const s = ready();
+      const ids = s.cache.ids.filter((id) => s.cache.classOf(id) === classId);
+      s.cache.remove(ids);
+      forgetHashes(s, new Set(ids));
+    });
+  },
+
+  /** Forgets every sample and the trained head (a new project); the backbone stays loaded. */
+  reset(): Promise<void> {
+    return exclusive(async () => {
+      const s = ready();
+      s.cache.dispose();
+      s.cache = new EmbeddingCache(s.backbone.spec.featureDim);
+      s.head?.dispose();
+      s.head = null;
+      s.headClassIds = [];
+      s.byHash.clear();
+    });
+  },
+
+  /** Brings back the head saved after the last training, if any. */
+  restoreHead(): Promise<TrainSummary | null> {
+    return exclusive(async () => {
+      const s = ready();
+      const stored = s.persist ? await loadHead() : null;
+      if (!stored) return null;
+      const head = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: stored.topology, weightSpecs: stored.weightSpecs as tf.io.WeightsManifestEntry[], weightData: stored.weightData }),
+      );
+      s.head?.dispose();
+      s.head = head;
+      s.headClassIds = stored.classIds;
+      return stored.summary;
+    });
   },
 
   /** Trains a new head on the cached embeddings. Only the head's variables reach the optimizer. */
@@ -178,7 +289,7 @@ export const api = {
       const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
       const predicted = await predictRows(head, features, positions.map((p) => rows[p]));
       const metrics = computeMetrics(positions.map((p) => labels[p]), predicted, request.classIds.length);
-      return {
+      const summary: TrainSummary = {
         stopped: outcome.stopped,
         epochsRun: outcome.epochsRun,
         history: outcome.history,
@@ -194,6 +305,8 @@ export const api = {
         optimizer: outcome.optimizer,
         trainMs: performance.now() - started,
       };
+      if (s.persist) await persistHead(head, summary);
+      return summary;
     });
   },
 
@@ -208,7 +321,8 @@ export const api = {
       const s = ready();
       if (!s.head) throw new Error('Train the model before predicting.');
       const image = await decodeImage(blob, s.backbone.spec.inputSize);
-      const probs = tf.tidy(() => predictHead(s.head as tf.Sequential, embedDecoded(s.backbone, [image])));
+      const head = s.head;
+      const probs = tf.tidy(() => predictHead(head, embedDecoded(s.backbone, [image])));
       const values = await probs.data();
       probs.dispose();
       return s.headClassIds

@@ -26,6 +26,8 @@ export interface InitOptions {
   backboneId?: string;
   /** A previous auto choice for this device, if the UI remembered one. */
   remembered?: RememberedBackend | null;
+  /** Keep embeddings and the trained head in IndexedDB (default true). */
+  persist?: boolean;
 }
 
 export interface BackendChoice {
@@ -51,10 +53,13 @@ export interface SampleInput {
   classId: string;
   name: string;
   blob: Blob;
+  /** Known when restoring a saved sample: with a stored embedding, nothing is decoded or embedded. */
+  hash?: string;
+  thumbnail?: Blob;
 }
 
 export type SampleResult =
-  | { id: string; name: string; ok: true; thumbnail: Blob }
+  | { id: string; name: string; ok: true; thumbnail: Blob; hash: string }
   | { id: string; name: string; ok: false; error: string };
 
 export interface IngestProgress {

@@ -1,0 +1,32 @@
+import { deleteAllData, keepStorage } from '../state/commands';
+import { useStore } from '../state/store';
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Where the project lives (this browser's storage) and how to wipe it. */
+export function ProjectBar() {
+  const storage = useStore((s) => s.storage);
+  return (
+    <div className="project-bar">
+      <span data-testid="storage-usage">
+        {storage ? `Saved in this browser: ${mb(storage.usage)} used of ${mb(storage.quota)}` : 'Saved in this browser'}
+        {storage?.persisted ? ' (kept)' : ''}
+      </span>
+      {storage && !storage.persisted && (
+        <button type="button" onClick={() => void keepStorage()}>
+          Keep my data
+        </button>
+      )}
+      <button
+        type="button"
+        className="danger"
+        data-testid="delete-all"
+        onClick={() => {
+          if (window.confirm('Delete every class, image and trained model from this browser? This cannot be undone.')) void deleteAllData();
+        }}
+      >
+        New project (delete all data)
+      </button>
+    </div>
+  );
+}
