@@ -1,4 +1,5 @@
 import { useStore } from '../state/store';
+import { OfflineStatus } from './OfflineStatus';
 
 export function Header() {
   const model = useStore((s) => s.model);
@@ -14,6 +15,7 @@ export function Header() {
       <span className="backend" title={choice?.reason}>
         Backend: <strong data-testid="backend">{choice?.backend ?? '…'}</strong>
       </span>
+      <OfflineStatus />
       {choice && <span className="backend-reason">{choice.reason}</span>}
     </header>
   );
