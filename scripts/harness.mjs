@@ -12,7 +12,7 @@ export const FILES_PREFIX = '/__files/';
  * Builds the app, serves it on a free localhost port, opens it with `?backend=` and waits until
  * the backbone is ready; runs `fn(page)`, then closes everything.
  */
-export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, log = () => {} }, fn) {
+export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
     await build({ logLevel: 'error' });
@@ -35,6 +35,7 @@ export async function withApp({ backend = 'auto', backbone = null, filesRoot = n
         }
       });
     }
+    if (beforeLoad) await beforeLoad(page);
     const query = new URLSearchParams();
     if (backend !== 'auto') query.set('backend', backend);
     if (backbone) query.set('backbone', backbone);

@@ -5,6 +5,8 @@ import type { HeadSettings } from './settings';
 export { DEFAULT_HEAD_SETTINGS, type HeadSettings } from './settings';
 
 export interface EpochReport {
+  /** 'measure': training with images held out; 'final': the refit on every image. */
+  phase: 'measure' | 'final';
   epoch: number;
   epochs: number;
   loss: number;
@@ -53,6 +55,7 @@ export interface TrainOptions {
   settings: HeadSettings;
   onEpoch?: (report: EpochReport) => void;
   shouldStop?: () => boolean;
+  phase?: EpochReport['phase'];
   /** Awaited after every batch so a Stop request can be heard; defaults to no wait. */
   yieldToEvents?: () => Promise<void>;
 }
@@ -75,7 +78,6 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       rows: tf.tensor1d(positions.map((p) => rows[p]), 'int32'),
       onehot: tf.oneHot(tf.tensor1d(positions.map((p) => labels[p]), 'int32'), numClasses) as tf.Tensor2D,
     }));
-  const train = pick(split.train);
   const validation = split.validation.length > 0 ? pick(split.validation) : null;
   const labelsAll = tf.tensor1d(labels as number[], 'int32');
   const rowsAll = tf.tensor1d(rows as number[], 'int32');
@@ -87,17 +89,33 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
       const started = performance.now();
       const order = shuffled(split.train, random);
+      // Running sums of loss and correct predictions over the epoch's batches, kept on the device
+      // (as Keras reports them): no extra pass over the training set, one read per epoch.
+      let sums = tf.zeros([2]);
+      let seen = 0;
       for (let start = 0; start < order.length; start += settings.batchSize) {
         const batch = order.slice(start, start + settings.batchSize);
-        tf.tidy(() => {
-          const xs = tf.gather(features, tf.gather(rowsAll, tf.tensor1d(batch, 'int32')));
-          const ys = tf.oneHot(tf.gather(labelsAll, tf.tensor1d(batch, 'int32')), numClasses);
-          optimizer.minimize(
-            () => tf.metrics.categoricalCrossentropy(ys, head.apply(xs, { training: true }) as tf.Tensor).mean() as tf.Scalar,
-            false,
+        let correct: tf.Tensor | null = null;
+        const next = tf.tidy(() => {
+          const positions = tf.tensor1d(batch, 'int32');
+          const xs = tf.gather(features, tf.gather(rowsAll, positions));
+          const ys = tf.oneHot(tf.gather(labelsAll, positions), numClasses);
+          const loss = optimizer.minimize(
+            () => {
+              const probs = head.apply(xs, { training: true }) as tf.Tensor;
+              // Kept past minimize's own cleanup; freed below.
+              correct = tf.keep(tf.metrics.categoricalAccuracy(ys, probs).sum());
+              return tf.metrics.categoricalCrossentropy(ys, probs).mean() as tf.Scalar;
+            },
+            true,
             varList,
-          );
+          ) as tf.Scalar;
+          return sums.add(tf.stack([loss.mul(batch.length), correct as unknown as tf.Tensor]));
         });
+        (correct as tf.Tensor | null)?.dispose();
+        sums.dispose();
+        sums = next;
+        seen += batch.length;
         if (options.yieldToEvents) await options.yieldToEvents();
         if (options.shouldStop?.()) {
           stopped = true;
@@ -105,17 +123,18 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
         }
       }
       const summary = tf.tidy(() => {
-        const measure = (set: { rows: tf.Tensor1D; onehot: tf.Tensor2D }) => {
-          const probs = head.predict(tf.gather(features, set.rows)) as tf.Tensor2D;
-          const loss = tf.metrics.categoricalCrossentropy(set.onehot, probs).mean();
-          const acc = tf.metrics.categoricalAccuracy(set.onehot, probs).mean();
-          return [loss, acc];
-        };
-        return tf.stack([...measure(train), ...(validation ? measure(validation) : [])]);
+        const parts = [sums.div(Math.max(seen, 1))];
+        if (validation) {
+          const probs = head.apply(tf.gather(features, validation.rows)) as tf.Tensor2D;
+          parts.push(tf.stack([tf.metrics.categoricalCrossentropy(validation.onehot, probs).mean(), tf.metrics.categoricalAccuracy(validation.onehot, probs).mean()]));
+        }
+        return tf.concat(parts);
       });
+      sums.dispose();
       const values = await summary.data();
       summary.dispose();
       const report: EpochReport = {
+        phase: options.phase ?? 'measure',
         epoch: epoch + 1,
         epochs: settings.epochs,
         loss: values[0],
@@ -145,7 +164,7 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     };
   } finally {
     optimizer.dispose();
-    tf.dispose([train.rows, train.onehot, labelsAll, rowsAll]);
+    tf.dispose([labelsAll, rowsAll]);
     if (validation) tf.dispose([validation.rows, validation.onehot]);
   }
 }

@@ -8,6 +8,11 @@ export interface HeadSettings {
   dropout: number;
   /** Share of each class held out to measure accuracy honestly (0 disables). */
   validationFraction: number;
+  /**
+   * After measuring on the held-out images, train the final head again on every image, so the
+   * model the user keeps learns from all of their data (the reported metrics stay held-out).
+   */
+  refitOnAll: boolean;
   seed: number;
 }
 
@@ -18,5 +23,6 @@ export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   hiddenUnits: 100,
   dropout: 0,
   validationFraction: 0.15,
+  refitOnAll: true,
   seed: 1,
 };

@@ -17,6 +17,7 @@ export function MetricsView({ summary }: { summary: TrainSummary }) {
         {metrics.scope === 'validation'
           ? `Measured on ${metrics.count} held-out images the head never trained on.`
           : `Too few images to hold any out: measured on the ${metrics.count} training images, so it is optimistic.`}
+        {summary.refit && ' The model you keep was then trained again on all images, held-out ones included.'}
       </p>
       <table className="confusion">
         <caption>Confusion matrix (rows: true class, columns: predicted)</caption>

@@ -2,7 +2,9 @@ import { updateSettings } from '../state/commands';
 import { useStore } from '../state/store';
 import type { HeadSettings } from '../worker/protocol';
 
-const FIELDS: { key: keyof HeadSettings; label: string; min: number; max: number; step: number }[] = [
+type NumericSetting = { [K in keyof HeadSettings]: HeadSettings[K] extends number ? K : never }[keyof HeadSettings];
+
+const FIELDS: { key: NumericSetting; label: string; min: number; max: number; step: number }[] = [
   { key: 'epochs', label: 'Epochs', min: 1, max: 500, step: 1 },
   { key: 'batchSize', label: 'Batch size', min: 1, max: 512, step: 1 },
   { key: 'learningRate', label: 'Learning rate', min: 0.00001, max: 1, step: 0.0001 },
@@ -32,6 +34,10 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
           />
         </label>
       ))}
+      <label>
+        Final fit on all images
+        <input type="checkbox" disabled={disabled} checked={settings.refitOnAll} onChange={(e) => updateSettings({ refitOnAll: e.target.checked })} />
+      </label>
     </details>
   );
 }

@@ -4,11 +4,13 @@ import { MetricsView } from './MetricsView';
 import { ProgressBar } from './ProgressBar';
 import { SettingsForm } from './SettingsForm';
 import { TrainingChart } from './TrainingChart';
+import type { EpochReport } from '../worker/protocol';
 
-function statusText(status: string, epoch: number, epochs: number, error: string | null, stale: boolean): string {
+function statusText(status: string, last: EpochReport | undefined, epochs: number, error: string | null, stale: boolean): string {
+  const epoch = last?.epoch ?? 0;
   switch (status) {
     case 'training':
-      return `Training… epoch ${epoch} of ${epochs}`;
+      return last?.phase === 'final' ? `Final fit on all images… epoch ${epoch} of ${epochs}` : `Training… epoch ${epoch} of ${epochs}`;
     case 'trained':
       return stale ? 'Model trained (images changed since: train again)' : 'Model trained';
     case 'stopped':
@@ -39,7 +41,7 @@ export function TrainPanel() {
         </button>
       </div>
       <p data-testid="train-status" className={`train-status ${training.status}`}>
-        {statusText(training.status, last?.epoch ?? 0, epochs, training.error, training.stale)}
+        {statusText(training.status, last, epochs, training.error, training.stale)}
       </p>
       {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={epochs} />}
       {last && (
@@ -48,7 +50,7 @@ export function TrainPanel() {
           {last.valAccuracy !== null && ` · validation accuracy ${(last.valAccuracy * 100).toFixed(1)}%`}
         </p>
       )}
-      <TrainingChart history={training.history} />
+      <TrainingChart history={training.history.filter((h) => h.phase === 'measure')} />
       {training.summary && <MetricsView summary={training.summary} />}
     </section>
   );

@@ -12,6 +12,7 @@ import { computeMetrics } from '../ml/metrics';
 import { rgbaToBatch } from '../ml/preprocess';
 import { embeddingKey, getEmbeddings, loadHead, putEmbeddings, saveHead } from '../platform/db';
 import { chooseBackend } from './backend';
+import { bareThroughput, headEpochMs, type HeadBench } from './bench';
 import { decodeImage, type DecodedImage } from './decode';
 import type {
   ClassScore,
@@ -263,34 +264,45 @@ export const api = {
       const present = new Set(labels);
       const empty = request.classIds.filter((_, i) => !present.has(i));
       if (empty.length > 0) throw new Error(`Every class needs at least one image (${empty.length} class(es) have none).`);
-      const head = createHead(s.cache.dim, request.classIds.length, request.settings);
       const features = s.cache.matrix();
-      let outcome;
-      try {
-        outcome = await trainHead({
-          head,
-          features,
-          rows,
-          labels,
-          numClasses: request.classIds.length,
-          settings: request.settings,
-          onEpoch,
-          shouldStop: () => stopRequested,
-          yieldToEvents,
-        });
-      } catch (error) {
-        head.dispose();
-        throw error;
+      const numClasses = request.classIds.length;
+      const run = async (settings: TrainRequest['settings'], phase: EpochReport['phase']) => {
+        const head = createHead(s.cache.dim, numClasses, settings);
+        try {
+          const outcome = await trainHead({
+            head, features, rows, labels, numClasses, settings, phase, onEpoch,
+            shouldStop: () => stopRequested,
+            yieldToEvents,
+          });
+          return { head, outcome };
+        } catch (error) {
+          head.dispose();
+          throw error;
+        }
+      };
+      const measured = await run(request.settings, 'measure');
+      const { outcome } = measured;
+      const scope = outcome.validation.length > 0 ? 'validation' : 'training';
+      const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
+      const predicted = await predictRows(measured.head, features, positions.map((p) => rows[p]));
+      const metrics = computeMetrics(positions.map((p) => labels[p]), predicted, numClasses);
+      let head = measured.head;
+      let refit = false;
+      if (request.settings.refitOnAll && scope === 'validation' && !outcome.stopped) {
+        const final = await run({ ...request.settings, validationFraction: 0 }, 'final');
+        if (final.outcome.stopped) final.head.dispose();
+        else {
+          measured.head.dispose();
+          head = final.head;
+          refit = true;
+        }
       }
       s.head?.dispose();
       s.head = head;
       s.headClassIds = request.classIds.slice();
-      const scope = outcome.validation.length > 0 ? 'validation' : 'training';
-      const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
-      const predicted = await predictRows(head, features, positions.map((p) => rows[p]));
-      const metrics = computeMetrics(positions.map((p) => labels[p]), predicted, request.classIds.length);
       const summary: TrainSummary = {
         stopped: outcome.stopped,
+        refit,
         epochsRun: outcome.epochsRun,
         history: outcome.history,
         metrics: { ...metrics, scope },
@@ -329,6 +341,21 @@ export const api = {
         .map((classId, i) => ({ classId, probability: values[i] }))
         .sort((a, b) => b.probability - a.probability);
     });
+  },
+
+  /** `npm run bench`: images/s of the bare backbone on pre-made tensors. */
+  benchBare(batch: number, images: number): Promise<number> {
+    return exclusive(() => bareThroughput(ready().backbone, batch, images));
+  },
+
+  /** `npm run bench`: ms per epoch of the app's head loop ('ours') or the Teachable-Machine-style one ('tm'). */
+  benchHead(loop: 'ours' | 'tm', n: number, epochs: number): Promise<HeadBench> {
+    return exclusive(() => headEpochMs(loop, n, ready().cache.dim, 5, epochs));
+  },
+
+  /** The batch size the app embeds with. */
+  embedBatch(): number {
+    return EMBED_BATCH;
   },
 
   memory(): MemoryInfo {

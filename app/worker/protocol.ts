@@ -82,6 +82,8 @@ export interface HeadLayerInfo {
 
 export interface TrainSummary {
   stopped: boolean;
+  /** True when the kept head was retrained on every image after the held-out measurement. */
+  refit: boolean;
   epochsRun: number;
   history: EpochReport[];
   /** Metrics on the held-out validation images, or on the training images when there were too few to hold any out. */
