@@ -1,4 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test';
+import type { Worker } from '@playwright/test';
 import type {} from '../app/state/testApi';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +64,75 @@ export class HeadstartPage {
       .toBe('done');
     return (await this.page.getByTestId('prediction').textContent()) ?? '';
   }
+
+  /** Reloads the page and waits for the backbone, as `open` does (but fails as soon as loading fails). */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    const status = this.page.getByTestId('model-status');
+    await expect(status).toHaveText(/ready|failed/i, { timeout: 180_000 });
+    await expect(status).toContainText(/ready/i, { timeout: 1 });
+  }
+
+  /** Shown once the service worker has cached the app, the worker, the WASM and the models. */
+  offlineReady() {
+    return this.page.getByTestId('offline-ready');
+  }
+}
+
+/** One Content Security Policy violation, as a `securitypolicyviolation` event reports it. */
+export interface CspViolation {
+  where: 'page' | 'worker';
+  directive: string;
+  blocked: string;
+  source: string;
+}
+
+type ViolationLog = { __cspViolations?: CspViolation[] };
+
+/**
+ * Collects Content Security Policy violations from the page (an init script, so from the first
+ * byte) and from every dedicated worker (a listener added as soon as Playwright sees it), plus
+ * console messages and page errors that mention the policy. Call before the first navigation.
+ */
+export async function watchCsp(page: Page) {
+  const messages: string[] = [];
+  const workers: Promise<unknown>[] = [];
+  const record = (where: string) => {
+    const scope = globalThis as typeof globalThis & ViolationLog;
+    const log: CspViolation[] = (scope.__cspViolations = []);
+    scope.addEventListener('securitypolicyviolation', (event) => {
+      const e = event as SecurityPolicyViolationEvent;
+      log.push({ where: where as CspViolation['where'], directive: e.effectiveDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}` });
+    });
+  };
+  await page.addInitScript(record, 'page');
+  page.on('worker', (worker) => workers.push(worker.evaluate(record, 'worker').catch(() => undefined)));
+  page.on('console', (m) => {
+    if (/content security policy/i.test(m.text())) messages.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => {
+    if (/content security policy/i.test(e.message)) messages.push(`page error: ${e.message}`);
+  });
+  const readLog = () => (globalThis as typeof globalThis & ViolationLog).__cspViolations ?? [];
+  return {
+    /** Everything seen so far: violations in the page and its live workers, then CSP console messages. */
+    async all(): Promise<(CspViolation | string)[]> {
+      await Promise.all(workers);
+      const fromWorker = (w: Worker) => w.evaluate(readLog).catch((): CspViolation[] => []);
+      const lists = await Promise.all([page.evaluate(readLog), ...page.workers().map(fromWorker)]);
+      return [...lists.flat(), ...messages];
+    },
+  };
+}
+
+/** The directives of a policy string: name → its source list. */
+export function parseCsp(policy: string): Record<string, string[]> {
+  const directives: Record<string, string[]> = {};
+  for (const part of policy.split(';')) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives[name.toLowerCase()] = sources;
+  }
+  return directives;
 }
 
 export const test = base.extend<{ app: HeadstartPage }>({
