@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// npm run eval -- --data DIR [--backend B] [--json] [--settings JSON] [--backbone ID]
+// npm run eval -- --data DIR [--backend B] [--json] [--settings JSON] [--backbone ID] [--dump FILE]
+// --dump also writes every image's embedding (as seen and mirrored) to FILE for offline analysis.
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
 // with the app's default settings, predicts DIR/test/<class>/*, and prints the metrics.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
-const USAGE = 'usage: npm run eval -- --data DIR [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID]';
+const USAGE = 'usage: npm run eval -- --data DIR [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE]';
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -49,7 +50,7 @@ async function main() {
   const log = args.json ? () => {} : (m) => console.error(m);
   const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
     page.evaluate(
-      async ({ train, test, prefix, settings }) => {
+      async ({ train, test, prefix, settings, dump }) => {
         const hs = window.headstart;
         const load = async (path) => {
           const res = await fetch(prefix + path.split('/').map(encodeURIComponent).join('/'));
@@ -97,12 +98,24 @@ async function main() {
           validation: { accuracy: training.summary.metrics.accuracy, count: training.summary.metrics.count },
           settings: hs.state().settings,
           notices: hs.state().notices.map((n) => n.text),
+          dump: dump ? await embedAll() : null,
         };
+        async function embedAll() {
+          const out = {};
+          for (const [split, byClass] of [['train', train], ['test', test]]) {
+            const paths = Object.entries(byClass).flatMap(([c, ps]) => ps.map((p) => [c, p]));
+            const e = await worker.embedImages(await Promise.all(paths.map(([, p]) => load(p))));
+            const b64 = (f) => btoa(Array.from(new Uint8Array(f.buffer), (x) => String.fromCharCode(x)).join(''));
+            out[split] = { dim: e.dim, labels: paths.map(([c]) => classes.indexOf(c)), plain: b64(e.plain), mirrored: b64(e.mirrored) };
+          }
+          return out;
+        }
       },
       { train, test, prefix: FILES_PREFIX, settings },
     ),
   );
   const m = result.metrics;
+  if (args.dump) writeFileSync(args.dump, JSON.stringify({ classes: result.classes, ...result.dump }));
   const out = {
     accuracy: m.accuracy,
     balancedAccuracy: m.balancedAccuracy,

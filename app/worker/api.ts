@@ -4,6 +4,7 @@
  * client.ts (Comlink); `WorkerApi` below is the type the UI sees.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
 import { loadBackbone, type Backbone } from '../ml/backbone';
 import { DEFAULT_BACKBONE_ID, getBackboneSpec, type BackboneSpec } from '../ml/backbones';
 import { EmbeddingCache } from '../ml/embeddingCache';
@@ -66,11 +67,16 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
+/** The decoded images as one float batch [n, size, size, 3]. */
+function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D {
   const size = backbone.spec.inputSize;
   const bytes = new Uint8ClampedArray(images.length * size * size * 4);
   images.forEach((img, i) => bytes.set(img.rgba, i * size * size * 4));
-  return tf.tidy(() => backbone.embed(rgbaToBatch(bytes, images.length, size)));
+  return rgbaToBatch(bytes, images.length, size);
+}
+
+function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
+  return tf.tidy(() => backbone.embed(toBatch(backbone, images)));
 }
 
 async function sha256(blob: Blob): Promise<string> {
@@ -351,6 +357,30 @@ export const api = {
   /** `npm run bench`: ms per epoch of the app's head loop ('ours') or the Teachable-Machine-style one ('tm'). */
   benchHead(loop: 'ours' | 'tm', n: number, epochs: number): Promise<HeadBench> {
     return exclusive(() => headEpochMs(loop, n, ready().cache.dim, 5, epochs));
+  },
+
+  /**
+   * `npm run eval -- --dump`: embeddings of images without adding them to the project, as seen
+   * and mirrored left-right, for offline analysis of head variants. Row-major [n, dim].
+   */
+  embedImages(blobs: Blob[]): Promise<{ dim: number; plain: Float32Array; mirrored: Float32Array }> {
+    return exclusive(async () => {
+      const { backbone } = ready();
+      const dim = backbone.spec.featureDim;
+      const plain = new Float32Array(blobs.length * dim);
+      const mirrored = new Float32Array(blobs.length * dim);
+      for (let start = 0; start < blobs.length; start += EMBED_BATCH) {
+        const images = await Promise.all(blobs.slice(start, start + EMBED_BATCH).map((b) => decodeImage(b, backbone.spec.inputSize)));
+        const [a, b] = tf.tidy(() => {
+          const batch = toBatch(backbone, images);
+          return [backbone.embed(batch), backbone.embed(tf.reverse(batch, 2))];
+        });
+        plain.set(await a.data(), start * dim);
+        mirrored.set(await b.data(), start * dim);
+        tf.dispose([a, b]);
+      }
+      return Comlink.transfer({ dim, plain, mirrored }, [plain.buffer, mirrored.buffer]);
+    });
   },
 
   /** The batch size the app embeds with. */
