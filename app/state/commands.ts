@@ -3,6 +3,8 @@
  * they never talk to the worker themselves.
  */
 import * as db from '../platform/db';
+import { groupByFolder, readZip, writeDatasetZip, type GroupedDataset, type PathedFile } from '../platform/dataset';
+import { downloadBlob } from '../platform/download';
 import { requestPersistence, storageEstimate } from '../platform/storage';
 import { callback, workerApi } from '../worker/client';
 import { BACKEND_NAMES, type BackendRequest, type RememberedBackend, type SampleInput } from '../worker/protocol';
@@ -128,12 +130,14 @@ export function validateClassName(name: string, classes: ClassInfo[], ignoreId?:
   return null;
 }
 
-export function addClass(): string {
+/** Adds a class with the given name (made unique) or "Class N"; returns its id. */
+export function addClass(wanted?: string): string {
   const { classes } = get();
-  let n = classes.length + 1;
-  while (validateClassName(`Class ${n}`, classes)) n++;
+  let name = wanted?.trim() || `Class ${classes.length + 1}`;
+  const base = wanted?.trim() ? name : 'Class';
+  for (let n = wanted?.trim() ? 2 : classes.length + 2; validateClassName(name, classes); n++) name = `${base} ${n}`;
   const id = crypto.randomUUID();
-  set({ classes: [...classes, { id, name: `Class ${n}`, sampleIds: [] }] });
+  set({ classes: [...classes, { id, name, sampleIds: [] }] });
   markStale();
   void saveProject();
   return id;
@@ -289,4 +293,42 @@ export async function predict(file: File): Promise<void> {
   } catch (error) {
     set((s) => ({ prediction: { ...s.prediction, status: 'error', error: `${file.name}: ${message(error)}` } }));
   }
+}
+
+/** Adds a folder-per-class dataset: existing classes (same name) are filled, new ones created. */
+async function importGrouped(grouped: GroupedDataset): Promise<void> {
+  for (const r of grouped.rejected) notify('error', `${r.name} was not imported: ${r.reason}.`);
+  for (const [name, files] of grouped.classes) {
+    const existing = get().classes.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    const id = existing?.id ?? addClass(name);
+    await addFiles(id, files);
+  }
+}
+
+/** Files from a dropped or picked folder tree: each folder becomes a class. */
+export async function importFolder(files: PathedFile[]): Promise<void> {
+  const grouped = groupByFolder(files);
+  if (grouped.classes.size === 0 && grouped.rejected.length === 0) notify('error', 'The folder holds no images.');
+  await importGrouped(grouped);
+}
+
+/** A zip of class folders. */
+export async function importZip(zip: File): Promise<void> {
+  const result = await readZip(zip);
+  if (result.fatal) {
+    notify('error', result.fatal);
+    return;
+  }
+  if (result.classes.size === 0) notify('error', `${zip.name} holds no class folders with images.`);
+  await importGrouped(result);
+}
+
+/** Downloads every image, byte for byte, as <class>/<file> in a zip. */
+export async function exportDataset(): Promise<void> {
+  const { samples } = await db.loadProject();
+  const classes = get().classes.map((c) => ({
+    name: c.name,
+    files: c.sampleIds.map((id) => samples.find((x) => x.id === id)).filter((x) => x !== undefined).map((x) => ({ name: x.name, blob: x.blob })),
+  }));
+  downloadBlob(await writeDatasetZip(classes), 'headstart-dataset.zip');
 }

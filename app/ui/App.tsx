@@ -1,4 +1,8 @@
+import { importFolder, importZip } from '../state/commands';
+import type { PathedFile } from '../platform/dataset';
 import { ClassList } from './ClassList';
+import { DatasetBar } from './DatasetBar';
+import { DropZone } from './DropZone';
 import { Header } from './Header';
 import { Notices } from './Notices';
 import { PredictPanel } from './PredictPanel';
@@ -6,11 +10,22 @@ import { ProjectBar } from './ProjectBar';
 import { TrainPanel } from './TrainPanel';
 import { UnderTheHood } from './UnderTheHood';
 
+/** A drop outside any class: zips and folder trees are imported, one folder per class. */
+function dropOnPage(files: PathedFile[]): void {
+  const zips = files.filter((f) => /\.zip$/i.test(f.path));
+  const rest = files.filter((f) => !zips.includes(f));
+  void (async () => {
+    for (const z of zips) await importZip(z.file);
+    if (rest.length > 0) await importFolder(rest);
+  })();
+}
+
 export function App() {
   return (
-    <div className="app">
+    <DropZone className="app" onDrop={dropOnPage}>
       <Header />
       <ProjectBar />
+      <DatasetBar />
       <Notices />
       <main className="layout">
         <ClassList />
@@ -20,6 +35,6 @@ export function App() {
         </aside>
       </main>
       <UnderTheHood />
-    </div>
+    </DropZone>
   );
 }

@@ -13,7 +13,7 @@ export function ClassCard({ id }: { id: string }) {
     setDraft(null);
   };
   return (
-    <DropZone className="class-card" onFiles={(files) => void addFiles(id, files)}>
+    <DropZone className="class-card" onDrop={(files) => void addFiles(id, files.map((f) => f.file))}>
       <div data-testid="class-card" className="class-card-inner">
         <div className="class-head">
           <input

@@ -12,7 +12,7 @@ export function PredictPanel() {
   return (
     <section className="panel" aria-label="Preview">
       <h2>Preview</h2>
-      <DropZone className="predict-drop" onFiles={onFiles}>
+      <DropZone className="predict-drop" onDrop={(files) => onFiles(files.map((f) => f.file))}>
         <label className="file-button">
           Classify an image…
           <input

@@ -1,0 +1,42 @@
+import { exportDataset, importFolder, importZip } from '../state/commands';
+import { useStore } from '../state/store';
+
+/** Bring a whole dataset in (folder tree or zip, one folder per class) or take it out as a zip. */
+export function DatasetBar() {
+  const hasImages = useStore((s) => s.classes.some((c) => c.sampleIds.length > 0));
+  return (
+    <div className="dataset-bar">
+      <label className="file-button">
+        Import folder…
+        <input
+          data-testid="folder-input"
+          type="file"
+          webkitdirectory=""
+          multiple
+          onChange={(e) => {
+            const files = Array.from(e.target.files ?? [], (file) => ({ path: file.webkitRelativePath || file.name, file }));
+            e.target.value = '';
+            void importFolder(files);
+          }}
+        />
+      </label>
+      <label className="file-button">
+        Import zip…
+        <input
+          data-testid="zip-input"
+          type="file"
+          accept=".zip,application/zip"
+          onChange={(e) => {
+            const zip = e.target.files?.[0];
+            e.target.value = '';
+            if (zip) void importZip(zip);
+          }}
+        />
+      </label>
+      <button type="button" data-testid="export-dataset" disabled={!hasImages} onClick={() => void exportDataset()}>
+        Export dataset (zip)
+      </button>
+      <span className="hint">Drop a folder of class folders, or a zip of them, anywhere on the page.</span>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import { unzipSync, zipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { expect, FIXTURES, images, test } from './app';
+
+/** [class name, image count] of every class, sorted by name. */
+const counts = (page: import('@playwright/test').Page) =>
+  page.evaluate(() => window.headstart?.state().classes.map((c) => [c.name, c.sampleIds.length]).sort());
+
+test('importing a folder tree makes a class per folder', async ({ app, page }) => {
+  await app.open();
+  // Chromium gives each file its path relative to the picked folder (webkitdirectory).
+  await page.getByTestId('folder-input').setInputFiles(join(FIXTURES, 'train'));
+  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+    ['face', 6],
+    ['fruit', 6],
+    ['vehicle', 6],
+  ]);
+});
+
+test('a zip of class folders is imported; unsafe paths are refused and named', async ({ app, page }) => {
+  await app.open();
+  const zip = zipSync({
+    'cats/apple.png': readFileSync(images('train', 'fruit')[0]),
+    'cats/pear.png': readFileSync(images('train', 'fruit')[1]),
+    'dogs/car.png': readFileSync(images('train', 'vehicle')[0]),
+    '../escape/taxi.png': readFileSync(images('train', 'vehicle')[1]),
+    'dogs/readme.txt': new TextEncoder().encode('not an image'),
+  });
+  await page.getByTestId('zip-input').setInputFiles({ name: 'pets.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+    ['cats', 2],
+    ['dogs', 1],
+  ]);
+  await expect(page.getByTestId('notice').filter({ hasText: '../escape/taxi.png' })).toContainText('outside the zip');
+  await expect(page.getByTestId('notice').filter({ hasText: 'readme.txt' })).toContainText('not an image');
+});
+
+test('export then import gives back the same classes and byte-identical files', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('fruit');
+  await app.addImages(0, images('train', 'fruit', 3), 3);
+  await app.addClass('face');
+  await app.addImages(1, images('train', 'face', 2), 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-dataset').click()]);
+  const zipPath = await download.path();
+  const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
+  const expected = [...images('train', 'fruit', 3).map((f) => ['fruit', f]), ...images('train', 'face', 2).map((f) => ['face', f])];
+  expect(Object.keys(entries).sort()).toEqual(expected.map(([c, f]) => `${c}/${basename(f)}`).sort());
+  for (const [c, f] of expected) expect(Buffer.from(entries[`${c}/${basename(f)}`])).toEqual(readFileSync(f));
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('delete-all').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(0);
+  await page.getByTestId('zip-input').setInputFiles(zipPath);
+  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+    ['face', 2],
+    ['fruit', 3],
+  ]);
+});
