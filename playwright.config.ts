@@ -20,7 +20,7 @@ export default defineConfig({
     {
       name: 'auto',
       testIgnore: /webgpu\.spec\.ts/,
-      use: { launchOptions: launchOptions() },
+      use: { launchOptions: launchOptions({ fakeCamera: true }) },
     },
     {
       name: 'webgpu',

@@ -22,6 +22,9 @@ export const WEBGPU_ARGS = [
   '--disable-vulkan-fallback-to-gl-for-testing',
 ];
 
-export function launchOptions({ webgpu = false } = {}) {
-  return { executablePath: chromiumExecutable(), args: [...QUIET_ARGS, ...(webgpu ? WEBGPU_ARGS : [])] };
+/** A fake camera (a moving test pattern) that needs no permission prompt, for webcam tests. */
+export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+export function launchOptions({ webgpu = false, fakeCamera = false } = {}) {
+  return { executablePath: chromiumExecutable(), args: [...QUIET_ARGS, ...(webgpu ? WEBGPU_ARGS : []), ...(fakeCamera ? FAKE_CAMERA_ARGS : [])] };
 }

@@ -5,7 +5,7 @@
  * - embeddings: Float32Array per (backbone, preprocessing version, image hash): never computed twice
  * - head:       the trained head's TF.js artifacts, its class order and training summary
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { HeadSettings } from '../ml/settings';
 import type { TrainSummary } from '../worker/protocol';
 
@@ -80,17 +80,54 @@ export async function saveProject(project: StoredProject): Promise<void> {
   await (await openDb()).put('project', project, CURRENT);
 }
 
-/** Adds samples and the project record in one transaction: all are written, or none. */
-export async function addSamples(samples: StoredSample[], project: StoredProject): Promise<void> {
+type SamplesTx = IDBPTransaction<HeadstartDB, ('samples' | 'project')[], 'readwrite'>;
+
+/** Runs writes to samples + project in one transaction; any failure aborts it, so nothing is half-written. */
+async function writeSamples(write: (tx: SamplesTx) => Promise<unknown>[]): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(['samples', 'project'], 'readwrite');
-  await Promise.all([...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('project').put(project, CURRENT), tx.done]);
+  try {
+    await Promise.all(write(tx));
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch {
+      // Already finished or aborted.
+    }
+    await tx.done.catch(() => undefined);
+    throw error;
+  }
+  await tx.done;
 }
 
-export async function deleteSamples(ids: string[], project: StoredProject): Promise<void> {
+/** Adds samples and the project record in one transaction: all are written, or none. */
+export function addSamples(samples: StoredSample[], project: StoredProject): Promise<void> {
+  return writeSamples((tx) => [...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('project').put(project, CURRENT)]);
+}
+
+export function deleteSamples(ids: string[], project: StoredProject): Promise<void> {
+  return writeSamples((tx) => [...ids.map((id) => tx.objectStore('samples').delete(id)), tx.objectStore('project').put(project, CURRENT)]);
+}
+
+export async function getSamples(ids: string[]): Promise<StoredSample[]> {
   const db = await openDb();
-  const tx = db.transaction(['samples', 'project'], 'readwrite');
-  await Promise.all([...ids.map((id) => tx.objectStore('samples').delete(id)), tx.objectStore('project').put(project, CURRENT), tx.done]);
+  const tx = db.transaction('samples');
+  const found = await Promise.all(ids.map((id) => tx.store.get(id)));
+  await tx.done;
+  return found.filter((x) => x !== undefined);
+}
+
+/** Re-files samples under another class, appended after its `firstOrder - 1` existing ones. */
+export async function moveSamples(ids: string[], classId: string, firstOrder: number): Promise<void> {
+  const db = await openDb();
+  const tx = db.transaction('samples', 'readwrite');
+  await Promise.all([
+    ...ids.map(async (id, i) => {
+      const sample = await tx.store.get(id);
+      if (sample) await tx.store.put({ ...sample, classId, order: firstOrder + i });
+    }),
+    tx.done,
+  ]);
 }
 
 export async function getEmbeddings(keys: string[]): Promise<(Float32Array | undefined)[]> {

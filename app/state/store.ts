@@ -23,6 +23,8 @@ export interface Notice {
   id: number;
   kind: 'error' | 'info';
   text: string;
+  /** A button the notice offers. */
+  action?: 'undo';
 }
 
 export type TrainingStatus = 'idle' | 'training' | 'trained' | 'stopped' | 'error';
@@ -30,6 +32,10 @@ export type TrainingStatus = 'idle' | 'training' | 'trained' | 'stopped' | 'erro
 export interface HeadstartState {
   classes: ClassInfo[];
   samples: Record<string, Sample>;
+  /** Selected images (to move or delete together). */
+  selected: string[];
+  /** The class pasted images go to: the one last clicked or added. */
+  activeClassId: string | null;
   model: { status: 'loading' | 'ready' | 'error'; info: ModelInfo | null; error: string | null };
   ingest: IngestProgress | null;
   training: { status: TrainingStatus; history: EpochReport[]; summary: TrainSummary | null; error: string | null; stale: boolean };
@@ -43,6 +49,8 @@ export interface HeadstartState {
 export const initialState = (): HeadstartState => ({
   classes: [],
   samples: {},
+  selected: [],
+  activeClassId: null,
   model: { status: 'loading', info: null, error: null },
   ingest: null,
   training: { status: 'idle', history: [], summary: null, error: null, stale: false },

@@ -3,7 +3,7 @@
  * they drive the same commands the UI uses and read real state. Nothing here bypasses the worker.
  */
 import { computeMetrics } from '../ml/metrics';
-import { workerApi } from '../worker/client';
+import { workerApi, workerDied } from '../worker/client';
 import * as commands from './commands';
 import { useStore } from './store';
 
@@ -12,6 +12,8 @@ export interface HeadstartTestApi {
   commands: typeof commands;
   worker: typeof workerApi;
   metrics: typeof computeMetrics;
+  /** Simulates the worker crashing (the app must recover). */
+  crashWorker: () => void;
 }
 
 declare global {
@@ -21,5 +23,5 @@ declare global {
 }
 
 export function installTestApi(): void {
-  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics };
+  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics, crashWorker: () => workerDied('simulated crash (test)') };
 }

@@ -1,10 +1,13 @@
-import { importFolder, importZip } from '../state/commands';
+import { useEffect } from 'react';
+import { addFiles, importFolder, importZip, notify } from '../state/commands';
+import { useStore } from '../state/store';
 import type { PathedFile } from '../platform/dataset';
 import { ClassList } from './ClassList';
 import { DatasetBar } from './DatasetBar';
 import { DropZone } from './DropZone';
 import { Header } from './Header';
 import { Notices } from './Notices';
+import { SelectionBar } from './SelectionBar';
 import { PredictPanel } from './PredictPanel';
 import { ProjectBar } from './ProjectBar';
 import { TrainPanel } from './TrainPanel';
@@ -20,13 +23,28 @@ function dropOnPage(files: PathedFile[]): void {
   })();
 }
 
+/** Images pasted anywhere go to the class last clicked or added. */
+function pasteIntoActiveClass(e: ClipboardEvent): void {
+  if (e.target instanceof HTMLInputElement) return;
+  const images = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
+  if (images.length === 0) return;
+  const { activeClassId } = useStore.getState();
+  if (activeClassId) void addFiles(activeClassId, images);
+  else notify('error', 'Click a class first, then paste the image into it.');
+}
+
 export function App() {
+  useEffect(() => {
+    window.addEventListener('paste', pasteIntoActiveClass);
+    return () => window.removeEventListener('paste', pasteIntoActiveClass);
+  }, []);
   return (
     <DropZone className="app" onDrop={dropOnPage}>
       <Header />
       <ProjectBar />
       <DatasetBar />
       <Notices />
+      <SelectionBar />
       <main className="layout">
         <ClassList />
         <aside className="side">

@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { addFiles, deleteClass, renameClass } from '../state/commands';
+import { addFiles, deleteClass, moveClass, renameClass, setActiveClass } from '../state/commands';
 import { useStore } from '../state/store';
 import { DropZone } from './DropZone';
 import { Thumbnails } from './Thumbnails';
+import { WebcamCapture } from './WebcamCapture';
 
 export function ClassCard({ id }: { id: string }) {
   const cls = useStore((s) => s.classes.find((c) => c.id === id));
+  const active = useStore((s) => s.activeClassId === id);
   const [draft, setDraft] = useState<string | null>(null);
   if (!cls) return null;
   const commit = () => {
@@ -14,7 +16,7 @@ export function ClassCard({ id }: { id: string }) {
   };
   return (
     <DropZone className="class-card" onDrop={(files) => void addFiles(id, files.map((f) => f.file))}>
-      <div data-testid="class-card" className="class-card-inner">
+      <div data-testid="class-card" className={active ? 'class-card-inner active' : 'class-card-inner'} onPointerDown={() => setActiveClass(id)}>
         <div className="class-head">
           <input
             data-testid="class-name"
@@ -27,7 +29,13 @@ export function ClassCard({ id }: { id: string }) {
           <span className="count">
             <span data-testid="sample-count">{cls.sampleIds.length}</span> images
           </span>
-          <button type="button" className="danger" onClick={() => void deleteClass(id)} aria-label={`Delete class ${cls.name}`}>
+          <button type="button" onClick={() => moveClass(id, -1)} aria-label={`Move ${cls.name} up`}>
+            ↑
+          </button>
+          <button type="button" onClick={() => moveClass(id, 1)} aria-label={`Move ${cls.name} down`}>
+            ↓
+          </button>
+          <button type="button" className="danger" data-testid="delete-class" onClick={() => void deleteClass(id)} aria-label={`Delete class ${cls.name}`}>
             Delete
           </button>
         </div>
@@ -44,7 +52,8 @@ export function ClassCard({ id }: { id: string }) {
             }}
           />
         </label>
-        <span className="hint"> or drop image files here</span>
+        <WebcamCapture classId={id} />
+        <span className="hint"> or drop or paste images here</span>
         <Thumbnails sampleIds={cls.sampleIds} />
       </div>
     </DropZone>

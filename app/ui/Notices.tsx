@@ -1,7 +1,7 @@
-import { dismissNotice } from '../state/commands';
+import { dismissNotice, undoDelete } from '../state/commands';
 import { useStore } from '../state/store';
 
-/** Messages about bad files and failed actions; text only, never HTML. */
+/** Messages about bad files and finished actions; text only, never HTML. */
 export function Notices() {
   const notices = useStore((s) => s.notices);
   if (notices.length === 0) return null;
@@ -10,6 +10,11 @@ export function Notices() {
       {notices.map((n) => (
         <li key={n.id} className={`notice ${n.kind}`} data-testid="notice">
           <span>{n.text}</span>
+          {n.action === 'undo' && (
+            <button type="button" data-testid="undo" onClick={() => void undoDelete()}>
+              Undo
+            </button>
+          )}
           <button type="button" aria-label="Dismiss" onClick={() => dismissNotice(n.id)}>
             ×
           </button>

@@ -120,11 +120,14 @@ async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
 }
 
 export const api = {
-  async init(options: InitOptions): Promise<ModelInfo> {
+  /** Picks the backend and loads the backbone. `onFatal` hears of a lost GPU device. */
+  async init(options: InitOptions, onFatal?: (reason: string) => void): Promise<ModelInfo> {
     const started = performance.now();
     const spec = getBackboneSpec(options.backboneId ?? DEFAULT_BACKBONE_ID);
     const url = new URL(`models/${spec.folder}/model.json`, options.baseUrl).href;
-    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url));
+    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url), options.avoid);
+    const device = (tf.backend() as { device?: { lost?: Promise<{ message: string }> } }).device;
+    void device?.lost?.then((info) => onFatal?.(`the GPU device was lost (${info.message || 'no reason given'})`));
     state?.backbone.dispose();
     state?.cache.dispose();
     state?.head?.dispose();
@@ -192,7 +195,10 @@ export const api = {
             const values = await embeddings.data();
             const dim = s.cache.dim;
             const spec = s.backbone.spec;
-            await putEmbeddings(fresh.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim) as Float32Array]));
+            // A cache: if storage is full the image still works now and is re-embedded after a reload.
+            await putEmbeddings(fresh.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim) as Float32Array])).catch(
+              () => undefined,
+            );
           }
           s.cache.add(fresh.map((g) => g.sample.id), fresh.map((g) => g.sample.classId), embeddings);
         }

@@ -61,6 +61,7 @@ export async function chooseBackend(
   baseUrl: string,
   remembered: RememberedBackend | null | undefined,
   timeWarmup: WarmupTimer,
+  avoid: readonly BackendName[] = [],
 ): Promise<BackendChoice> {
   const probe = await probeWebGpu();
   const adapter = probe?.description ?? null;
@@ -68,16 +69,16 @@ export async function chooseBackend(
     if (!(await activateBackend(request, baseUrl))) throw new Error(`The ${request} backend is not available in this browser.`);
     return { backend: request, reason: `forced by ?backend=${request}`, adapter, measuredMs: {}, remember: null };
   }
-  if (probe && !probe.software && (await activateBackend('webgpu', baseUrl))) {
+  if (probe && !probe.software && !avoid.includes('webgpu') && (await activateBackend('webgpu', baseUrl))) {
     return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${probe.description})`, adapter, measuredMs: {}, remember: null };
   }
   const key = `${navigator.userAgent} | ${adapter ?? 'no WebGPU'}`;
-  if (remembered && remembered.key === key && (await activateBackend(remembered.backend, baseUrl))) {
+  if (remembered && remembered.key === key && !avoid.includes(remembered.backend) && (await activateBackend(remembered.backend, baseUrl))) {
     return { backend: remembered.backend, reason: `${remembered.reason} (remembered for this device)`, adapter, measuredMs: {}, remember: null };
   }
-  const why = probe ? `WebGPU adapter is software (${probe.description})` : 'no WebGPU adapter';
+  const why = [probe ? `WebGPU adapter is software (${probe.description})` : 'no WebGPU adapter', ...(avoid.length ? [`avoiding ${avoid.join(', ')} after a failure`] : [])].join('; ');
   // Software WebGPU emulates the GPU on the CPU and is measured last, only if nothing else works.
-  const candidates: BackendName[] = ['wasm', 'webgl'];
+  const candidates = (['wasm', 'webgl'] as const).filter((b) => !avoid.includes(b));
   const measuredMs: Partial<Record<BackendName, number>> = {};
   for (const name of candidates) {
     if (await activateBackend(name, baseUrl)) {
@@ -89,7 +90,7 @@ export async function chooseBackend(
     }
   }
   let ranked = (Object.entries(measuredMs) as [BackendName, number][]).sort((a, b) => a[1] - b[1]);
-  if (ranked.length === 0 && probe && (await activateBackend('webgpu', baseUrl))) {
+  if (ranked.length === 0 && probe && !avoid.includes('webgpu') && (await activateBackend('webgpu', baseUrl))) {
     measuredMs.webgpu = await timeWarmup('webgpu');
     ranked = [['webgpu', measuredMs.webgpu]];
   }

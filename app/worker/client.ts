@@ -1,26 +1,63 @@
 /**
- * The main thread's bridge to the worker: starts it lazily, wraps it with Comlink, and can
- * restart it. Imports only types from the worker side, so the UI bundle carries no TF.js.
+ * The main thread's bridge to the worker: starts it lazily, wraps it with Comlink, and notices
+ * when it dies (a crash, or a lost GPU device reported by the worker): every pending and later
+ * call then rejects with WorkerCrashed instead of hanging, and crash listeners are told once.
+ * Imports only types from the worker side, so the UI bundle carries no TF.js.
  */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
 
+export class WorkerCrashed extends Error {
+  override name = 'WorkerCrashed';
+}
+
 let worker: Worker | null = null;
 let remote: Comlink.Remote<WorkerApi> | null = null;
+let kill: ((reason: string) => void) | null = null;
+const crashListeners = new Set<(reason: string) => void>();
 
 export function workerApi(): Comlink.Remote<WorkerApi> {
   if (!remote) {
-    worker = new Worker(new URL('./headstart.worker.ts', import.meta.url), { type: 'module', name: 'headstart-ml' });
-    remote = Comlink.wrap<WorkerApi>(worker);
+    const current = new Worker(new URL('./headstart.worker.ts', import.meta.url), { type: 'module', name: 'headstart-ml' });
+    const raw = Comlink.wrap<WorkerApi>(current);
+    let fail: (error: Error) => void = () => undefined;
+    const died = new Promise<never>((_, reject) => (fail = reject));
+    died.catch(() => undefined);
+    let dead = false;
+    kill = (reason) => {
+      if (dead) return;
+      dead = true;
+      fail(new WorkerCrashed(reason));
+      current.terminate();
+      if (worker === current) {
+        worker = null;
+        remote = null;
+        kill = null;
+      }
+      crashListeners.forEach((listener) => listener(reason));
+    };
+    current.addEventListener('error', (e) => kill?.(`the ML worker crashed${e.message ? ` (${e.message})` : ''}`));
+    worker = current;
+    // Each call races the worker's death, so nothing waits forever on a dead worker.
+    remote = new Proxy(raw, {
+      get: (target, prop) =>
+        prop === 'then' || typeof prop !== 'string'
+          ? undefined
+          : (...args: unknown[]) => Promise.race([(Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>)(...args), died]),
+    }) as Comlink.Remote<WorkerApi>;
   }
   return remote;
 }
 
-/** Ends the worker (and everything it held); the next call starts a fresh one. */
-export function terminateWorker(): void {
-  worker?.terminate();
-  worker = null;
-  remote = null;
+/** Treats the worker as dead (the GPU device was lost, or a test simulates a crash). */
+export function workerDied(reason: string): void {
+  kill?.(reason);
+}
+
+/** Calls `listener` each time a worker dies; returns an unsubscribe function. */
+export function onWorkerCrash(listener: (reason: string) => void): () => void {
+  crashListeners.add(listener);
+  return () => crashListeners.delete(listener);
 }
 
 /** Wraps a callback so the worker can call it across the boundary. */

@@ -1,5 +1,11 @@
 /// <reference lib="webworker" />
 import { centreSquare } from '../ml/preprocess';
+import { readImageHeader } from './imageHeader';
+
+/** Larger images are refused before decoding: 100 megapixels take 400 MB as RGBA. */
+export const MAX_PIXELS = 100_000_000;
+/** Larger files are refused unread. */
+export const MAX_BYTES = 200 * 2 ** 20;
 
 export interface DecodedImage {
   /** RGBA bytes of the centre square resized to size×size. */
@@ -22,13 +28,19 @@ function unusable(message: string): Error {
  */
 export async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
   if (blob.size === 0) throw unusable('the file is empty (0 bytes)');
-  if (blob.type === 'image/svg+xml') throw unusable('SVG images are not supported; export it as PNG or JPEG');
+  if (blob.size > MAX_BYTES) throw unusable(`the file is too large (${Math.round(blob.size / 2 ** 20)} MB; the limit is ${MAX_BYTES / 2 ** 20} MB)`);
+  const header = readImageHeader(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
+  // SVG can hold scripts and external references: it is refused, never rendered.
+  if (header.format === 'svg' || blob.type === 'image/svg+xml') throw unusable('SVG images are not supported; export it as PNG or JPEG');
+  if (header.format === 'heic') throw unusable('HEIC/HEIF photos cannot be decoded by this browser; export them as JPEG');
+  if (header.width && header.height && header.width * header.height > MAX_PIXELS)
+    throw unusable(`the image is too large to decode safely (${header.width}×${header.height} px; the limit is ${MAX_PIXELS / 1e6} megapixels)`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob);
   } catch {
-    const kind = blob.type ? ` (${blob.type})` : '';
-    throw unusable(`it is not an image this browser can decode${kind}`);
+    if (header.format === 'unknown') throw unusable(`it is not an image file${blob.type ? ` (${blob.type})` : ''}`);
+    throw unusable(`it is a damaged or unsupported ${header.format.toUpperCase()} image that this browser cannot decode`);
   }
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw unusable('the image has no pixels');

@@ -28,6 +28,8 @@ export interface InitOptions {
   remembered?: RememberedBackend | null;
   /** Keep embeddings and the trained head in IndexedDB (default true). */
   persist?: boolean;
+  /** Backends `auto` must not pick (one that just failed, e.g. a lost GPU device). */
+  avoid?: BackendName[];
 }
 
 export interface BackendChoice {

@@ -1,0 +1,60 @@
+/** Starting the worker, choosing the backend, loading the backbone, restoring the saved project. */
+import { callback, onWorkerCrash, workerApi, workerDied } from '../worker/client';
+import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend } from '../worker/protocol';
+import { get, message, notify, refreshMemory, set } from './base';
+import { forgetShownProject, restoreProject } from './project';
+
+const REMEMBER_KEY = 'headstart.backend';
+
+/** `?backend=` from the page URL, or auto. */
+export function requestedBackend(search: string): BackendRequest {
+  const value = new URLSearchParams(search).get('backend');
+  return value && (BACKEND_NAMES as readonly string[]).includes(value) ? (value as BackendRequest) : 'auto';
+}
+
+function readRemembered(): RememberedBackend | null {
+  try {
+    return JSON.parse(localStorage.getItem(REMEMBER_KEY) ?? 'null') as RememberedBackend | null;
+  } catch {
+    return null;
+  }
+}
+
+export async function loadModel(avoid: BackendName[] = []): Promise<void> {
+  set({ model: { status: 'loading', info: null, error: null } });
+  try {
+    const info = await workerApi().init(
+      {
+        backend: requestedBackend(location.search),
+        backboneId: new URLSearchParams(location.search).get('backbone') ?? undefined,
+        baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
+        remembered: readRemembered(),
+        avoid,
+      },
+      callback((reason: string) => workerDied(reason)),
+    );
+    if (info.choice.remember) localStorage.setItem(REMEMBER_KEY, JSON.stringify(info.choice.remember));
+    await restoreProject();
+    set({ model: { status: 'ready', info, error: null } });
+  } catch (error) {
+    set({ model: { status: 'error', info: null, error: message(error) } });
+  }
+  await refreshMemory();
+}
+
+
+/**
+ * When the worker dies (a crash, a lost GPU device) the project is safe in IndexedDB: say so,
+ * start a new worker (avoiding WebGPU if the GPU was lost), and restore everything from storage.
+ */
+export function recoverFromWorkerCrashes(): () => void {
+  return onWorkerCrash((reason) => {
+    const s = get();
+    const failed = s.model.info?.choice.backend;
+    const avoid: BackendName[] = /GPU device/.test(reason) && failed ? [failed] : [];
+    const during = s.training.status === 'training' ? ' during training' : s.ingest ? ' while adding images' : '';
+    notify('error', `The ML worker stopped unexpectedly${during}: ${reason}. Restarting it; your saved classes and images are being restored${during === ' during training' ? ', then train again' : ''}.`);
+    forgetShownProject();
+    void loadModel(avoid);
+  });
+}
