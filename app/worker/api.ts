@@ -13,7 +13,7 @@ import { computeMetrics } from '../ml/metrics';
 import { rgbaToBatch } from '../ml/preprocess';
 import { embeddingKey, getEmbeddings, loadHead, putEmbeddings, saveHead } from '../platform/db';
 import { chooseBackend } from './backend';
-import { bareThroughput, headEpochMs, type HeadBench } from './bench';
+import { bareThroughput, fineTuneSteps, headEpochMs, type FineTuneBench, type HeadBench } from './bench';
 import { decodeImage, type DecodedImage } from './decode';
 import type {
   ClassScore,
@@ -40,6 +40,7 @@ interface State {
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
   persist: boolean;
+  baseUrl: string;
 }
 
 let state: State | null = null;
@@ -119,6 +120,50 @@ async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
   }
 }
 
+interface Prepared {
+  sample: SampleInput;
+  hash: string;
+  /** The embedding saved by an earlier session, if any: then nothing is decoded or embedded. */
+  stored: Float32Array | undefined;
+  thumbnail: Blob;
+  image: DecodedImage | null;
+}
+
+/**
+ * Hashes a batch, refuses duplicates (of the project or within the batch), looks up stored
+ * embeddings and decodes what must be embedded. Bad files go to `fail`, never throw.
+ */
+async function prepareBatch(s: State, batch: SampleInput[], fail: (sample: SampleInput, error: string) => void): Promise<Prepared[]> {
+  const fresh = batch.filter((sample) => !s.cache.has(sample.id));
+  const hashes = await Promise.all(fresh.map((sample) => sample.hash ?? sha256(sample.blob)));
+  const unique: { sample: SampleInput; hash: string }[] = [];
+  fresh.forEach((sample, i) => {
+    const twin = s.byHash.get(hashes[i]);
+    if (twin) fail(sample, `it is the same image as "${twin.name}", already in the project`);
+    else {
+      s.byHash.set(hashes[i], { id: sample.id, name: sample.name });
+      unique.push({ sample, hash: hashes[i] });
+    }
+  });
+  const known = await storedEmbeddings(s, unique.map((u) => u.hash));
+  const size = s.backbone.spec.inputSize;
+  const prepared = await Promise.all(
+    unique.map(async ({ sample, hash }, i) => {
+      try {
+        const stored = known[i];
+        if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
+        const image = await decodeImage(sample.blob, size);
+        return { sample, hash, stored, thumbnail: image.thumbnail, image };
+      } catch (error) {
+        s.byHash.delete(hash);
+        fail(sample, (error as Error).message);
+        return null;
+      }
+    }),
+  );
+  return prepared.filter((p) => p !== null);
+}
+
 export const api = {
   /** Picks the backend and loads the backbone. `onFatal` hears of a lost GPU device. */
   async init(options: InitOptions, onFatal?: (reason: string) => void): Promise<ModelInfo> {
@@ -140,6 +185,7 @@ export const api = {
       embeddingsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
+      baseUrl: options.baseUrl,
     };
     return {
       choice,
@@ -156,62 +202,43 @@ export const api = {
     return exclusive(async () => {
       const s = ready();
       const results: SampleResult[] = [];
-      const size = s.backbone.spec.inputSize;
       const fail = (sample: SampleInput, error: string) => results.push({ id: sample.id, name: sample.name, ok: false, error });
-      for (let start = 0; start < samples.length; start += EMBED_BATCH) {
-        const batch: { sample: SampleInput; hash: string }[] = [];
-        for (const sample of samples.slice(start, start + EMBED_BATCH)) {
-          if (s.cache.has(sample.id)) continue;
-          const hash = sample.hash ?? (await sha256(sample.blob));
-          const twin = s.byHash.get(hash);
-          if (twin) fail(sample, `it is the same image as "${twin.name}", already in the project`);
-          else {
-            s.byHash.set(hash, { id: sample.id, name: sample.name });
-            batch.push({ sample, hash });
-          }
-        }
-        const known = await storedEmbeddings(s, batch.map((b) => b.hash));
-        const decoded = await Promise.all(
-          batch.map(async ({ sample, hash }, i) => {
-            try {
-              const stored = known[i];
-              if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
-              const image = await decodeImage(sample.blob, size);
-              return { sample, hash, stored, thumbnail: image.thumbnail, image };
-            } catch (error) {
-              s.byHash.delete(hash);
-              fail(sample, (error as Error).message);
-              return null;
-            }
-          }),
-        );
-        const good = decoded.filter((d) => d !== null);
+      const batches: SampleInput[][] = [];
+      for (let start = 0; start < samples.length; start += EMBED_BATCH) batches.push(samples.slice(start, start + EMBED_BATCH));
+      const saving: Promise<unknown>[] = [];
+      let done = 0;
+      // Decoding the next batch (off-thread in the browser) overlaps embedding the current one.
+      let next = batches.length > 0 ? prepareBatch(s, batches[0], fail) : null;
+      for (let k = 0; k < batches.length; k++) {
+        const good = await (next as Promise<Prepared[]>);
+        next = k + 1 < batches.length ? prepareBatch(s, batches[k + 1], fail) : null;
         const fresh = good.filter((g) => !g.stored);
         const reused = good.filter((g) => g.stored);
+        const dim = s.cache.dim;
         if (fresh.length > 0) {
           const embeddings = embedDecoded(s.backbone, fresh.map((g) => g.image as DecodedImage));
           s.embeddingsComputed += fresh.length;
           if (s.persist) {
-            const values = await embeddings.data();
-            const dim = s.cache.dim;
+            const values = (await embeddings.data()) as Float32Array;
             const spec = s.backbone.spec;
             // A cache: if storage is full the image still works now and is re-embedded after a reload.
-            await putEmbeddings(fresh.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim) as Float32Array])).catch(
-              () => undefined,
+            saving.push(
+              putEmbeddings(fresh.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim)])).catch(() => undefined),
             );
           }
           s.cache.add(fresh.map((g) => g.sample.id), fresh.map((g) => g.sample.classId), embeddings);
         }
         if (reused.length > 0) {
-          const dim = s.cache.dim;
           const flat = new Float32Array(reused.length * dim);
           reused.forEach((g, i) => flat.set(g.stored as Float32Array, i * dim));
           s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), tf.tensor2d(flat, [reused.length, dim]));
         }
         for (const g of good) results.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
+        done += batches[k].length;
         await yieldToEvents();
-        onProgress?.({ done: Math.min(start + EMBED_BATCH, samples.length), total: samples.length });
+        onProgress?.({ done, total: samples.length });
       }
+      await Promise.all(saving);
       return results;
     });
   },
@@ -387,6 +414,11 @@ export const api = {
       }
       return Comlink.transfer({ dim, plain, mirrored }, [plain.buffer, mirrored.buffer]);
     });
+  },
+
+  /** `npm run bench`: fine-tuning step time (cached cut-point activations vs the full backbone). */
+  benchFineTune(steps: number): Promise<FineTuneBench> {
+    return exclusive(() => fineTuneSteps(new URL('models/mobilenet_v2_100_keras/model.json', ready().baseUrl).href, 'block_12_add', 8, steps));
   },
 
   /** The batch size the app embeds with. */

@@ -68,3 +68,70 @@ export async function headEpochMs(loop: 'ours' | 'tm', n: number, dim: number, n
     if (!features.isDisposed) features.dispose();
   }
 }
+
+export interface FineTuneBench {
+  /** Ms per training step on cached cut-point activations (only the layers after the cut run). */
+  cachedMs: number;
+  /** Ms per training step running the whole backbone on the images. */
+  fullMs: number;
+  cut: string;
+  trainableParams: number;
+  batch: number;
+}
+
+/**
+ * Fine-tuning step time on the Keras MobileNetV2: the layers after `cut` and a new Dense head train.
+ * Run once with the full backbone per step, and once on activations cached at the cut, with a
+ * tail model rebuilt from the cut's output (same layer objects, so the same weights).
+ */
+export async function fineTuneSteps(modelUrl: string, cut: string, batch: number, steps: number): Promise<FineTuneBench> {
+  const model = await tf.loadLayersModel(modelUrl);
+  const cutIndex = model.layers.findIndex((l) => l.name === cut);
+  if (cutIndex < 0) throw new Error(`no layer ${cut}`);
+  const tail = model.layers.slice(cutIndex + 1);
+  tail.forEach((l) => (l.trainable = true));
+  const head = tf.layers.dense({ units: 5, activation: 'softmax', name: 'bench_head' });
+  const pool = tf.layers.globalAveragePooling2d({ name: 'bench_pool' });
+  const full = tf.model({ inputs: model.inputs, outputs: head.apply(pool.apply(model.outputs[0])) as tf.SymbolicTensor });
+  // Rebuild the layers after the cut on a new input shaped like the cut's output.
+  const cutOutput = model.getLayer(cut).getOutputAt(0) as tf.SymbolicTensor;
+  const tailInput = tf.input({ shape: cutOutput.shape.slice(1) as number[] });
+  const mapped = new Map<string, tf.SymbolicTensor>([[cut, tailInput]]);
+  for (const layer of tail) {
+    const inputs = layer.inboundNodes[0].inboundLayers.map((l) => {
+      const t = mapped.get(l.name);
+      if (!t) throw new Error(`${layer.name} reads ${l.name}, before the cut`);
+      return t;
+    });
+    mapped.set(layer.name, layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor);
+  }
+  const last = mapped.get(model.layers[model.layers.length - 1].name) as tf.SymbolicTensor;
+  const tailModel = tf.model({ inputs: tailInput, outputs: head.apply(pool.apply(last)) as tf.SymbolicTensor });
+  const toCut = tf.model({ inputs: model.inputs, outputs: cutOutput });
+  const vars = [...tail.flatMap((l) => l.trainableWeights), ...head.trainableWeights].map((w) => w.read() as tf.Variable);
+  const images = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 3);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 5), 'int32'), 5);
+  const cached = toCut.predict(images) as tf.Tensor;
+  const optimizer = tf.train.adam(1e-4);
+  const time = async (net: tf.LayersModel, x: tf.Tensor) => {
+    const step = async () => {
+      const loss = optimizer.minimize(() => tf.metrics.categoricalCrossentropy(labels, net.apply(x) as tf.Tensor).mean() as tf.Scalar, true, vars);
+      await loss?.data();
+      loss?.dispose();
+    };
+    await step(); // compile / warm up
+    const started = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    return (performance.now() - started) / steps;
+  };
+  try {
+    const cachedMs = await time(tailModel, cached);
+    const fullMs = await time(full, images);
+    return { cachedMs, fullMs, cut, trainableParams: vars.reduce((n, v) => n + v.size, 0), batch };
+  } finally {
+    optimizer.dispose();
+    tf.dispose([images, labels, cached]);
+    model.dispose();
+    head.dispose?.();
+  }
+}
