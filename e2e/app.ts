@@ -46,6 +46,37 @@ export class HeadstartPage {
     if (expectedCount !== undefined) await expect(this.card(index).getByTestId('sample-count')).toHaveText(String(expectedCount), { timeout: 180_000 });
   }
 
+  /** Creates classes in order, each filled with its first N training images of the fixture class of that name. */
+  async setUpClasses(classes: Record<string, number>): Promise<void> {
+    for (const [i, [name, count]] of Object.entries(classes).entries()) {
+      await this.addClass(name);
+      await this.addImages(i, images('train', name, count), count);
+    }
+  }
+
+  /** [class name, image count] of every class, in the order shown. */
+  counts() {
+    return this.page.evaluate(() => window.headstart?.state().classes.map((c) => [c.name, c.sampleIds.length]));
+  }
+
+  /** The worker's tensor/cache counters (embeddingsComputed counts backbone runs since it started). */
+  memory() {
+    return this.page.evaluate(() => window.headstart?.worker().memory());
+  }
+
+  async setEpochs(epochs: number): Promise<void> {
+    const field = this.page.getByLabel('Epochs');
+    if (!(await field.isVisible())) await this.page.locator('.settings summary').click();
+    await field.fill(String(epochs));
+  }
+
+  /** Starts training and waits until an epoch is reported. */
+  async startTraining(epochs: number): Promise<void> {
+    await this.setEpochs(epochs);
+    await this.page.getByTestId('train-button').click();
+    await expect(this.page.getByTestId('train-status')).toContainText(new RegExp(`epoch \\d+ of ${epochs}`));
+  }
+
   async train(timeout = 180_000): Promise<void> {
     await this.page.getByTestId('train-button').click();
     await expect(this.page.getByTestId('train-status')).toContainText(/trained/i, { timeout });

@@ -1,17 +1,16 @@
 import { unzipSync, zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { expect, FIXTURES, images, test } from './app';
+import { expect, FIXTURES, images, test, type HeadstartPage } from './app';
 
 /** [class name, image count] of every class, sorted by name. */
-const counts = (page: import('@playwright/test').Page) =>
-  page.evaluate(() => window.headstart?.state().classes.map((c) => [c.name, c.sampleIds.length]).sort());
+const counts = (app: HeadstartPage) => app.counts().then((c) => c?.sort());
 
 test('importing a folder tree makes a class per folder', async ({ app, page }) => {
   await app.open();
   // Chromium gives each file its path relative to the picked folder (webkitdirectory).
   await page.getByTestId('folder-input').setInputFiles(join(FIXTURES, 'train'));
-  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+  await expect.poll(() => counts(app), { timeout: 120_000 }).toEqual([
     ['face', 6],
     ['fruit', 6],
     ['vehicle', 6],
@@ -28,7 +27,7 @@ test('a zip of class folders is imported; unsafe paths are refused and named', a
     'dogs/readme.txt': new TextEncoder().encode('not an image'),
   });
   await page.getByTestId('zip-input').setInputFiles({ name: 'pets.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
-  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+  await expect.poll(() => counts(app), { timeout: 120_000 }).toEqual([
     ['cats', 2],
     ['dogs', 1],
   ]);
@@ -38,10 +37,7 @@ test('a zip of class folders is imported; unsafe paths are refused and named', a
 
 test('export then import gives back the same classes and byte-identical files', async ({ app, page }) => {
   await app.open();
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit', 3), 3);
-  await app.addClass('face');
-  await app.addImages(1, images('train', 'face', 2), 2);
+  await app.setUpClasses({ fruit: 3, face: 2 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-dataset').click()]);
   const zipPath = await download.path();
   const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
@@ -53,7 +49,7 @@ test('export then import gives back the same classes and byte-identical files', 
   await page.getByTestId('delete-all').click();
   await expect(page.getByTestId('class-card')).toHaveCount(0);
   await page.getByTestId('zip-input').setInputFiles(zipPath);
-  await expect.poll(() => counts(page), { timeout: 120_000 }).toEqual([
+  await expect.poll(() => counts(app), { timeout: 120_000 }).toEqual([
     ['face', 2],
     ['fruit', 3],
   ]);

@@ -1,32 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { expect, images, test } from './app';
 
-const counts = (page: import('@playwright/test').Page) => page.evaluate(() => window.headstart?.state().classes.map((c) => [c.name, c.sampleIds.length]));
-
 test('images move between classes, deletes can be undone without re-embedding, classes reorder', async ({ app, page }) => {
   await app.open();
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit', 3), 3);
-  await app.addClass('face');
-  await app.addImages(1, images('train', 'face', 2), 2);
+  await app.setUpClasses({ fruit: 3, face: 2 });
 
   await app.card(0).locator('.thumb').first().click();
   await expect(page.getByTestId('selection-bar')).toContainText('1 selected');
   await page.getByTestId('move-to').selectOption({ label: 'face' });
-  await expect.poll(() => counts(page)).toEqual([['fruit', 2], ['face', 3]]);
+  await expect.poll(() => app.counts()).toEqual([['fruit', 2], ['face', 3]]);
 
-  const computed = await page.evaluate(() => window.headstart?.worker().memory().then((m) => m.embeddingsComputed));
+  const computed = (await app.memory())?.embeddingsComputed;
   await app.card(1).getByTestId('delete-class').click();
-  await expect.poll(() => counts(page)).toEqual([['fruit', 2]]);
+  await expect.poll(() => app.counts()).toEqual([['fruit', 2]]);
   await page.getByTestId('undo').click();
-  await expect.poll(() => counts(page)).toEqual([['fruit', 2], ['face', 3]]);
-  expect(await page.evaluate(() => window.headstart?.worker().memory().then((m) => m.embeddingsComputed))).toBe(computed);
+  await expect.poll(() => app.counts()).toEqual([['fruit', 2], ['face', 3]]);
+  expect((await app.memory())?.embeddingsComputed).toBe(computed);
 
   await page.getByRole('button', { name: 'Move face up' }).click();
-  await expect.poll(() => counts(page)).toEqual([['face', 3], ['fruit', 2]]);
-  await page.reload();
-  await expect(page.getByTestId('model-status')).toContainText(/ready/i, { timeout: 180_000 });
-  await expect.poll(() => counts(page)).toEqual([['face', 3], ['fruit', 2]]);
+  await expect.poll(() => app.counts()).toEqual([['face', 3], ['fruit', 2]]);
+  await app.reload();
+  await expect.poll(() => app.counts()).toEqual([['face', 3], ['fruit', 2]]);
 });
 
 test('an image pasted from the clipboard goes into the class last clicked', async ({ app, page }) => {

@@ -3,24 +3,18 @@ import { expect, images, test } from './app';
 
 test('a reload restores classes, images and the trained head without recomputing any embedding', async ({ app, page }) => {
   await app.open();
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit', 3), 3);
-  await app.addClass('face');
-  await app.addImages(1, images('train', 'face', 4), 4);
+  await app.setUpClasses({ fruit: 3, face: 4 });
   await app.train();
   const trainedAccuracy = await page.evaluate(() => window.headstart?.state().training.summary?.metrics.accuracy);
 
-  await page.reload();
-  await expect(page.getByTestId('model-status')).toContainText(/ready/i, { timeout: 180_000 });
+  await app.reload();
   await expect(page.getByTestId('class-name')).toHaveCount(2);
   await expect(app.card(0).getByTestId('class-name')).toHaveValue('fruit');
   await expect(app.card(1).getByTestId('class-name')).toHaveValue('face');
   await expect(app.card(0).getByTestId('sample-count')).toHaveText('3');
   await expect(app.card(1).getByTestId('sample-count')).toHaveText('4');
   await expect(page.getByTestId('train-status')).toContainText('trained');
-  const memory = await page.evaluate(() => window.headstart?.worker().memory());
-  expect(memory?.cachedEmbeddings).toBe(7);
-  expect(memory?.embeddingsComputed).toBe(0);
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 7, embeddingsComputed: 0 });
   expect(await page.evaluate(() => window.headstart?.state().training.summary?.metrics.accuracy)).toBe(trainedAccuracy);
   // The restored head predicts without retraining.
   expect(await app.predict(images('test', 'face')[0])).toBe('face');
@@ -28,8 +22,7 @@ test('a reload restores classes, images and the trained head without recomputing
   page.once('dialog', (d) => void d.accept());
   await page.getByTestId('delete-all').click();
   await expect(page.getByTestId('class-card')).toHaveCount(0);
-  await page.reload();
-  await expect(page.getByTestId('model-status')).toContainText(/ready/i, { timeout: 180_000 });
+  await app.reload();
   await expect(page.getByTestId('class-card')).toHaveCount(0);
   await expect(page.getByTestId('train-status')).toContainText('Not trained');
 });

@@ -68,10 +68,7 @@ test('Stop ends a long training within a batch and keeps a usable model', async 
     await app.addClass(cls);
     await app.addImages(i, images('train', cls, 3), 3);
   }
-  await page.locator('.settings summary').click();
-  await page.getByLabel('Epochs').fill('500');
-  await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('train-status')).toContainText(/epoch \d+ of 500/);
+  await app.startTraining(500);
   await page.getByTestId('stop-button').click();
   await expect(page.getByTestId('train-status')).toContainText(/Stopped after \d+ epochs/);
   const epochs = await page.evaluate(() => window.headstart?.state().training.summary?.epochsRun ?? 0);

@@ -12,8 +12,7 @@ test('trains and predicts on the webgpu backend', async ({ app, page }) => {
     await app.addClass(cls);
     await app.addImages(i, images('train', cls, 2), 2);
   }
-  await page.locator('.settings summary').click();
-  await page.getByLabel('Epochs').fill('30');
+  await app.setEpochs(30);
   await app.train(300_000);
   expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
   expect(await app.predict(images('test', 'face')[0])).toBe('face');

@@ -84,7 +84,10 @@ export interface FineTuneBench {
  * Run once with the full backbone per step, and once on activations cached at the cut, with a
  * tail model rebuilt from the cut's output (same layer objects, so the same weights).
  */
-export async function fineTuneSteps(modelUrl: string, cut: string, batch: number, steps: number): Promise<FineTuneBench> {
+export async function fineTuneSteps(modelUrl: string | tf.io.IOHandler, cut: string, batch: number, steps: number): Promise<FineTuneBench> {
+  // Checked up front: a gradient that fails half-way leaves the tape's saved tensors behind.
+  const missing = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'].filter((k) => !tf.getKernel(k, tf.getBackend()));
+  if (missing.length > 0) throw new Error(`the ${tf.getBackend()} backend has no ${missing.join(' or ')} kernel, which training convolutions needs`);
   const model = await tf.loadLayersModel(modelUrl);
   const cutIndex = model.layers.findIndex((l) => l.name === cut);
   if (cutIndex < 0) throw new Error(`no layer ${cut}`);
@@ -108,9 +111,10 @@ export async function fineTuneSteps(modelUrl: string, cut: string, batch: number
   const last = mapped.get(model.layers[model.layers.length - 1].name) as tf.SymbolicTensor;
   const tailModel = tf.model({ inputs: tailInput, outputs: head.apply(pool.apply(last)) as tf.SymbolicTensor });
   const toCut = tf.model({ inputs: model.inputs, outputs: cutOutput });
+  const allVariables = full.weights.map((w) => w.read());
   const vars = [...tail.flatMap((l) => l.trainableWeights), ...head.trainableWeights].map((w) => w.read() as tf.Variable);
   const images = tf.randomUniform([batch, 224, 224, 3], 0, 1, 'float32', 3);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 5), 'int32'), 5);
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 5), 'int32'), 5));
   const cached = toCut.predict(images) as tf.Tensor;
   const optimizer = tf.train.adam(1e-4);
   const time = async (net: tf.LayersModel, x: tf.Tensor) => {
@@ -131,7 +135,8 @@ export async function fineTuneSteps(modelUrl: string, cut: string, batch: number
   } finally {
     optimizer.dispose();
     tf.dispose([images, labels, cached]);
-    model.dispose();
-    head.dispose?.();
+    // The four models share layers, and disposing one frees layers the others still count on
+    // ("already disposed"), so the variables themselves are freed, once each.
+    tf.dispose(allVariables);
   }
 }
