@@ -21,13 +21,13 @@ describe('EmbeddingCache', () => {
     expect(cache.labelledRows(['y', 'x'])).toEqual({ rows: [0, 1, 2], labels: [1, 1, 0] });
   });
 
-  it('removes the rows of deleted samples and of a deleted class', async () => {
+  it('removes the rows of deleted samples', async () => {
     cache = new EmbeddingCache(2);
     cache.add(['a', 'b', 'c', 'd'], ['x', 'y', 'x', 'y'], rows([[1, 1], [2, 2], [3, 3], [4, 4]]));
     cache.remove(['b']);
     expect(cache.ids).toEqual(['a', 'c', 'd']);
     expect(await cache.matrix().array()).toEqual([[1, 1], [3, 3], [4, 4]]);
-    cache.removeClass('x');
+    cache.remove(['a', 'c']);
     expect(cache.ids).toEqual(['d']);
     expect(await cache.matrix().array()).toEqual([[4, 4]]);
     expect(cache.has('a')).toBe(false);

@@ -68,7 +68,7 @@ export class EmbeddingCache {
     }
   }
 
-  /** Removes the rows of these samples (or of every sample of these classes). */
+  /** Removes the rows of these samples. */
   remove(ids: readonly string[]): void {
     const drop = new Set(ids.filter((id) => this.rowOf.has(id)));
     if (drop.size === 0) return;
@@ -82,10 +82,6 @@ export class EmbeddingCache {
     this.rowIds = keep.map((row) => this.rowIds[row]);
     this.rowClass = keep.map((row) => this.rowClass[row]);
     this.rowOf = new Map(this.rowIds.map((id, row) => [id, row]));
-  }
-
-  removeClass(classId: string): void {
-    this.remove(this.rowIds.filter((_, row) => this.rowClass[row] === classId));
   }
 
   /** The single [size, dim] matrix. Owned by the cache: do not dispose. */

@@ -255,15 +255,6 @@ export const api = {
     return exclusive(async () => ready().cache.relabel(ids, classId));
   },
 
-  removeClass(classId: string): Promise<void> {
-    return exclusive(async () => {
-      const s = ready();
-      const ids = s.cache.ids.filter((id) => s.cache.classOf(id) === classId);
-      s.cache.remove(ids);
-      forgetHashes(s, new Set(ids));
-    });
-  },
-
   /** Forgets every sample and the trained head (a new project); the backbone stays loaded. */
   reset(): Promise<void> {
     return exclusive(async () => {
