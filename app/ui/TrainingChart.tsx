@@ -15,7 +15,7 @@ export function TrainingChart({ history }: { history: EpochReport[] }) {
   const val = history.filter((h) => h.valAccuracy !== null);
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label="Loss and accuracy per epoch">
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height={H} preserveAspectRatio="none" role="img" aria-label="Loss and accuracy per epoch">
         <polyline className="loss" points={line(history.map((h) => h.loss), maxLoss, epochs)} />
         <polyline className="acc" points={line(history.map((h) => h.accuracy), 1, epochs)} />
         {val.length > 0 && <polyline className="loss val" points={line(val.map((h) => h.valLoss ?? 0), maxLoss, epochs)} />}
