@@ -111,7 +111,7 @@ async function main() {
           return out;
         }
       },
-      { train, test, prefix: FILES_PREFIX, settings },
+      { train, test, prefix: FILES_PREFIX, settings, dump: Boolean(args.dump) },
     ),
   );
   const m = result.metrics;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone, type Backbone } from './backbone';
 import { EmbeddingCache } from './embeddingCache';
-import { DEFAULT_HEAD_SETTINGS, createHead, predictHead, predictRows, trainHead, trainableVariables } from './head';
+import { DEFAULT_HEAD_SETTINGS, balancedClassWeights, createHead, predictHead, predictRows, trainHead, trainableVariables } from './head';
 import { TINY_SPEC, tinyBackboneSource, twoClassPixels } from './testing';
 
 const settings = { ...DEFAULT_HEAD_SETTINGS, epochs: 15, batchSize: 4, learningRate: 0.01, hiddenUnits: 16, validationFraction: 0.25 };
@@ -103,6 +103,25 @@ describe('head training (feature extraction)', () => {
     const baseline = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) await run();
     expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('weights a small class up so it counts as much as a large one', () => {
+    expect(balancedClassWeights([0, 0, 0, 1], 2)).toEqual([4 / 6, 2]);
+    expect(balancedClassWeights([0, 1], 3)).toEqual([2 / 3, 2 / 3, 1]);
+  });
+
+  it('applies class weights only when the classes differ in size', async () => {
+    const { rows, labels: y } = cache.labelledRows(['class0', 'class1']);
+    const trainedWeights = async (keep: number[], balanceClasses: boolean) => {
+      const head = createHead(TINY_SPEC.featureDim, 2, settings);
+      await trainHead({ head, features: cache.matrix(), rows: keep, labels: keep.map((r) => y[r]), numClasses: 2, settings: { ...settings, epochs: 3, validationFraction: 0, balanceClasses } });
+      const values = await Promise.all(trainableVariables(head).map((v) => v.data()));
+      head.dispose();
+      return values.map((v) => Array.from(v));
+    };
+    expect(await trainedWeights(rows, true)).toEqual(await trainedWeights(rows, false));
+    const imbalanced = rows.filter((_, i) => y[i] === 0 || i >= 14);
+    expect(await trainedWeights(imbalanced, true)).not.toEqual(await trainedWeights(imbalanced, false));
   });
 
   it('refuses to build a head for fewer than two classes', () => {

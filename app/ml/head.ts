@@ -39,6 +39,13 @@ export function createHead(inputDim: number, numClasses: number, settings: HeadS
   return head;
 }
 
+/** Per-class loss weights n / (k · count), as scikit-learn's "balanced"; 1 for a class with no examples. */
+export function balancedClassWeights(labels: readonly number[], numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  labels.forEach((l) => counts[l]++);
+  return counts.map((c) => (c === 0 ? 1 : labels.length / (numClasses * c)));
+}
+
 /** The exact variables handed to the optimizer: the head's trainable weights and nothing else. */
 export function trainableVariables(head: tf.LayersModel): tf.Variable[] {
   return head.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -80,6 +87,8 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     }));
   const validation = split.validation.length > 0 ? pick(split.validation) : null;
   const labelsAll = tf.tensor1d(labels as number[], 'int32');
+  const weights = settings.balanceClasses ? balancedClassWeights(split.train.map((p) => labels[p]), numClasses) : new Array<number>(numClasses).fill(1);
+  const classWeights = tf.tensor1d(weights);
   const rowsAll = tf.tensor1d(rows as number[], 'int32');
   const optimizer = tf.train.adam(settings.learningRate);
   const varList = trainableVariables(head);
@@ -99,13 +108,15 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
         const next = tf.tidy(() => {
           const positions = tf.tensor1d(batch, 'int32');
           const xs = tf.gather(features, tf.gather(rowsAll, positions));
-          const ys = tf.oneHot(tf.gather(labelsAll, positions), numClasses);
+          const batchLabels = tf.gather(labelsAll, positions);
+          const ys = tf.oneHot(batchLabels, numClasses);
+          const sampleWeights = tf.gather(classWeights, batchLabels);
           const loss = optimizer.minimize(
             () => {
               const probs = head.apply(xs, { training: true }) as tf.Tensor;
               // Kept past minimize's own cleanup; freed below.
               correct = tf.keep(tf.metrics.categoricalAccuracy(ys, probs).sum());
-              return tf.metrics.categoricalCrossentropy(ys, probs).mean() as tf.Scalar;
+              return tf.metrics.categoricalCrossentropy(ys, probs).mul(sampleWeights).mean() as tf.Scalar;
             },
             true,
             varList,
@@ -164,7 +175,7 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     };
   } finally {
     optimizer.dispose();
-    tf.dispose([labelsAll, rowsAll]);
+    tf.dispose([labelsAll, rowsAll, classWeights]);
     if (validation) tf.dispose([validation.rows, validation.onehot]);
   }
 }

@@ -34,6 +34,11 @@ describe('stratifiedSplit', () => {
     expect([...train, ...validation].sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
   });
 
+  it('holds nothing out when the fraction is 0', () => {
+    const labels = new Array(20).fill(0).map((_, i) => i % 2);
+    expect(stratifiedSplit(labels, 0, seededRandom(1)).validation).toEqual([]);
+  });
+
   it('is reproducible for a seed', () => {
     const labels = new Array(50).fill(0).map((_, i) => i % 3);
     expect(stratifiedSplit(labels, 0.15, seededRandom(4))).toEqual(stratifiedSplit(labels, 0.15, seededRandom(4)));

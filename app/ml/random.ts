@@ -37,7 +37,7 @@ export function stratifiedSplit(
   const validation: number[] = [];
   for (const members of byClass.values()) {
     const order = shuffled(members, random);
-    const n = members.length < minPerClass ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * fraction)));
+    const n = fraction <= 0 || members.length < minPerClass ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * fraction)));
     validation.push(...order.slice(0, n));
     train.push(...order.slice(n));
   }

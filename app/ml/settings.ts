@@ -13,6 +13,11 @@ export interface HeadSettings {
    * model the user keeps learns from all of their data (the reported metrics stay held-out).
    */
   refitOnAll: boolean;
+  /**
+   * Weight each image's loss by n / (k · images in its class), so a class with few images counts as
+   * much as a large one (what balanced accuracy measures).
+   */
+  balanceClasses: boolean;
   seed: number;
 }
 
@@ -24,5 +29,6 @@ export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   dropout: 0,
   validationFraction: 0.15,
   refitOnAll: true,
+  balanceClasses: true,
   seed: 1,
 };

@@ -35,6 +35,10 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
         </label>
       ))}
       <label>
+        Balance classes (small classes count as much)
+        <input type="checkbox" disabled={disabled} checked={settings.balanceClasses} onChange={(e) => updateSettings({ balanceClasses: e.target.checked })} />
+      </label>
+      <label>
         Final fit on all images
         <input type="checkbox" disabled={disabled} checked={settings.refitOnAll} onChange={(e) => updateSettings({ refitOnAll: e.target.checked })} />
       </label>
