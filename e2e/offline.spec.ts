@@ -36,7 +36,7 @@ test('after the first visit everything works offline: load, add images, train, p
   expect(served.filter((r) => !r.fromServiceWorker()).map((r) => r.url())).toEqual([]);
 });
 
-test('a full session sends nothing off the origin and breaks no rule of the Content Security Policy', async ({ app, page, context }) => {
+test('a full session (load, ingest, train, predict, export) sends nothing off the origin and breaks no rule of the Content Security Policy', async ({ app, page, context }) => {
   // The context sees the service worker's own requests (its precaching) as well as the page's and the worker's.
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
@@ -58,6 +58,8 @@ test('a full session sends nothing off the origin and breaks no rule of the Cont
 
   await expect(app.offlineReady()).toBeVisible({ timeout: 120_000 });
   await ingestTrainPredict(app);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-dataset').click()]);
+  expect(download.suggestedFilename()).toBe('headstart-dataset.zip');
 
   const origin = new URL(page.url()).origin;
   expect(requests).toEqual(expect.arrayContaining([`${origin}/sw.js`, expect.stringMatching(/\/models\/.+\/model\.json$/), expect.stringMatching(/\.wasm$/)]));
