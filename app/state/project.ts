@@ -244,7 +244,10 @@ async function addSamples(inputs: SampleInput[], verb: 'added' | 'restored'): Pr
     try {
       await db.addSamples(records, projectRecord());
       showSamples(records);
-      if (records.length > 0) markStale();
+      if (records.length > 0) {
+        markStale();
+        askToKeepStorageOnce();
+      }
     } catch (error) {
       // Nothing was written (one transaction): take the images back out of the worker too.
       await workerApi().removeSamples(records.map((r) => r.id));
@@ -258,6 +261,15 @@ async function addSamples(inputs: SampleInput[], verb: 'added' | 'restored'): Pr
     set({ ingest: null });
     await Promise.all([refreshMemory(), refreshStorage()]);
   }
+}
+
+let askedToKeep = false;
+
+/** Once the project holds images, ask the browser (silently) not to evict its storage. */
+function askToKeepStorageOnce(): void {
+  if (askedToKeep) return;
+  askedToKeep = true;
+  void requestPersistence().catch(() => false);
 }
 
 /** Adds image files to a class: the worker decodes and embeds each once; bad files are named in a notice. */
