@@ -83,8 +83,8 @@ export function forgetShownProject(): void {
 export async function deleteAllData(): Promise<void> {
   await workerApi().reset();
   await db.clearAll();
+  forgetShownProject();
   const s = get();
-  Object.values(s.samples).forEach((x) => URL.revokeObjectURL(x.thumbUrl));
   if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
   undo = null;
   set({ ...initialState(), model: s.model, notices: [] });

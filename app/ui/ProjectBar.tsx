@@ -1,7 +1,8 @@
 import { deleteAllData, keepStorage } from '../state/commands';
 import { useStore } from '../state/store';
+import { megabytes } from './format';
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const mb = (bytes: number) => megabytes(bytes, 1);
 
 /** Where the project lives (this browser's storage) and how to wipe it. */
 export function ProjectBar() {

@@ -1,7 +1,8 @@
 import { useStore } from '../state/store';
+import { megabytes } from './format';
 
 const n = (x: number) => x.toLocaleString('en-US');
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const mb = (bytes: number) => megabytes(bytes, 2);
 
 /** What transfer learning is doing, with live numbers from the worker. */
 export function UnderTheHood() {
