@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { denseParams, headGradients, takeRows } from './headStep';
 import { seededRandom, shuffled, stratifiedSplit } from './random';
 import type { HeadSettings } from './settings';
 
@@ -86,11 +87,10 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       onehot: tf.oneHot(tf.tensor1d(positions.map((p) => labels[p]), 'int32'), numClasses) as tf.Tensor2D,
     }));
   const validation = split.validation.length > 0 ? pick(split.validation) : null;
-  const labelsAll = tf.tensor1d(labels as number[], 'int32');
   const weights = settings.balanceClasses ? balancedClassWeights(split.train.map((p) => labels[p]), numClasses) : new Array<number>(numClasses).fill(1);
   const classWeights = tf.tensor1d(weights);
-  const rowsAll = tf.tensor1d(rows as number[], 'int32');
   const optimizer = tf.train.adam(settings.learningRate);
+  const params = denseParams(head);
   const varList = trainableVariables(head);
   const history: EpochReport[] = [];
   let stopped = false;
@@ -98,41 +98,41 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
       const started = performance.now();
       const order = shuffled(split.train, random);
+      // The epoch's order goes up once (indices only: the embeddings never leave the device).
+      const epochData = tf.tidy(() => ({
+        rows: tf.tensor1d(order.map((p) => rows[p]), 'int32'),
+        labels: tf.tensor1d(order.map((p) => labels[p]), 'int32'),
+      }));
       // Running sums of loss and correct predictions over the epoch's batches, kept on the device
       // (as Keras reports them): no extra pass over the training set, one read per epoch.
       let sums = tf.zeros([2]);
       let seen = 0;
       for (let start = 0; start < order.length; start += settings.batchSize) {
-        const batch = order.slice(start, start + settings.batchSize);
-        let correct: tf.Tensor | null = null;
+        const size = Math.min(settings.batchSize, order.length - start);
         const next = tf.tidy(() => {
-          const positions = tf.tensor1d(batch, 'int32');
-          const xs = tf.gather(features, tf.gather(rowsAll, positions));
-          const batchLabels = tf.gather(labelsAll, positions);
-          const ys = tf.oneHot(batchLabels, numClasses);
-          const sampleWeights = tf.gather(classWeights, batchLabels);
-          const loss = optimizer.minimize(
-            () => {
-              const probs = head.apply(xs, { training: true }) as tf.Tensor;
-              // Kept past minimize's own cleanup; freed below.
-              correct = tf.keep(tf.metrics.categoricalAccuracy(ys, probs).sum());
-              return tf.metrics.categoricalCrossentropy(ys, probs).mul(sampleWeights).mean() as tf.Scalar;
-            },
-            true,
-            varList,
-          ) as tf.Scalar;
-          return sums.add(tf.stack([loss.mul(batch.length), correct as unknown as tf.Tensor]));
+          const batchLabels = epochData.labels.slice(start, size);
+          const step = headGradients(params, {
+            xs: takeRows(features, epochData.rows.slice(start, size)),
+            labels: batchLabels,
+            weights: tf.gather(classWeights, batchLabels),
+            numClasses,
+            dropout: settings.dropout,
+            // Drawn only with dropout, so the shuffles do not depend on the setting otherwise.
+            seed: settings.dropout > 0 ? Math.floor(random() * 2 ** 31) : 0,
+          });
+          optimizer.applyGradients(step.grads);
+          return sums.add(tf.stack([step.lossSum, step.correct]));
         });
-        (correct as tf.Tensor | null)?.dispose();
         sums.dispose();
         sums = next;
-        seen += batch.length;
+        seen += size;
         if (options.yieldToEvents) await options.yieldToEvents();
         if (options.shouldStop?.()) {
           stopped = true;
           break;
         }
       }
+      tf.dispose([epochData.rows, epochData.labels]);
       const summary = tf.tidy(() => {
         const parts = [sums.div(Math.max(seen, 1))];
         if (validation) {
@@ -175,7 +175,7 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
     };
   } finally {
     optimizer.dispose();
-    tf.dispose([labelsAll, rowsAll, classWeights]);
+    classWeights.dispose();
     if (validation) tf.dispose([validation.rows, validation.onehot]);
   }
 }

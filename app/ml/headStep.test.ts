@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHead } from './head';
+import { denseParams, headGradients, takeRows } from './headStep';
+import { DEFAULT_HEAD_SETTINGS } from './settings';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** The same loss through TF.js autodiff: mean over rows of weight · cross-entropy of the head's softmax. */
+function autodiff(head: tf.LayersModel, xs: tf.Tensor2D, labels: number[], weights: number[], numClasses: number) {
+  return tf.tidy(() => {
+    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).cast('float32');
+    const { value, grads } = tf.variableGrads(() => {
+      const probs = head.apply(xs) as tf.Tensor2D;
+      return ys.mul(probs.log()).sum(1).mul(tf.tensor1d(weights)).mean().neg() as tf.Scalar;
+    });
+    return { value: tf.keep(value), grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.keep(g)])) };
+  });
+}
+
+describe('hand-written head step', () => {
+  for (const hiddenUnits of [6, 0]) {
+    it(`matches autodiff's loss and gradients (hidden units: ${hiddenUnits})`, async () => {
+      const numClasses = 3;
+      const head = createHead(5, numClasses, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits, seed: 4 });
+      const xs = tf.randomNormal([7, 5], 0, 1, 'float32', 9) as tf.Tensor2D;
+      const labels = [0, 1, 2, 2, 1, 0, 2];
+      const weights = [1, 0.5, 2, 2, 0.5, 1, 2];
+      const expected = autodiff(head, xs, labels, weights, numClasses);
+      const got = tf.tidy(() => {
+        const r = headGradients(denseParams(head), {
+          xs,
+          labels: tf.tensor1d(labels, 'int32'),
+          weights: tf.tensor1d(weights),
+          numClasses,
+          dropout: 0,
+          seed: 0,
+        });
+        return { loss: r.lossSum.div(labels.length), correct: r.correct, grads: Object.fromEntries(r.grads.map((g) => [g.name, g.tensor])) as Record<string, tf.Tensor> };
+      });
+      expect(Object.keys(got.grads).sort()).toEqual(Object.keys(expected.grads).sort());
+      expect((await got.loss.data())[0]).toBeCloseTo((await expected.value.data())[0], 5);
+      for (const [name, g] of Object.entries(expected.grads)) {
+        const want = await g.data();
+        const have = await got.grads[name].data();
+        expect(have.length).toBe(want.length);
+        have.forEach((x, i) => expect(x).toBeCloseTo(want[i], 5));
+      }
+      const predicted = (await (head.predict(xs) as tf.Tensor2D).argMax(1).data()) as Int32Array;
+      expect((await got.correct.data())[0]).toBe(labels.filter((l, i) => predicted[i] === l).length);
+      tf.dispose([xs, expected.value, got.loss, got.correct, ...Object.values(expected.grads), ...Object.values(got.grads)]);
+      head.dispose();
+    });
+  }
+
+  it('drops hidden units: a dropped unit passes no gradient to its incoming weights', async () => {
+    const head = createHead(4, 2, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits: 32, dropout: 0.5, seed: 2 });
+    const [hidden] = denseParams(head);
+    const grads = tf.tidy(() =>
+      headGradients(denseParams(head), {
+        xs: tf.randomNormal([1, 4], 0, 1, 'float32', 3) as tf.Tensor2D,
+        labels: tf.tensor1d([1], 'int32'),
+        weights: tf.tensor1d([1]),
+        numClasses: 2,
+        dropout: 0.5,
+        seed: 11,
+      }).grads.find((g) => g.name === hidden.bias.name)!.tensor,
+    );
+    const values = Array.from(await grads.data());
+    // With one row, a unit's bias gradient is zero exactly when it was dropped or inactive.
+    const zero = values.filter((v) => v === 0).length;
+    expect(zero).toBeGreaterThan(0);
+    expect(zero).toBeLessThan(values.length);
+    grads.dispose();
+    head.dispose();
+  });
+
+  it('takes the rows asked for', async () => {
+    const features = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const rows = tf.tidy(() => takeRows(features, tf.tensor1d([2, 0, 2], 'int32')));
+    expect(await rows.array()).toEqual([[5, 6], [1, 2], [5, 6]]);
+    tf.dispose([features, rows]);
+  });
+});
