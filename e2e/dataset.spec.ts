@@ -2,6 +2,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { expect, FIXTURES, images, test, type HeadstartPage } from './app';
+import { solidPng } from './images';
 
 /** [class name, image count] of every class, sorted by name. */
 const counts = (app: HeadstartPage) => app.counts().then((c) => c?.sort());
@@ -53,4 +54,28 @@ test('export then import gives back the same classes and byte-identical files', 
     ['face', 2],
     ['fruit', 3],
   ]);
+});
+
+test('a large drop appears and is saved batch by batch while the rest is still being embedded', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('greys');
+  // Record the class's image count, and how many are saved, while the ingest is running.
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    Reflect.set(window, '__seen', seen);
+    const timer = setInterval(() => {
+      const s = window.headstart?.state();
+      if (s?.ingest) seen.push(s.classes[0].sampleIds.length);
+    }, 10);
+    Reflect.set(window, '__stop', () => clearInterval(timer));
+  });
+  const files = Array.from({ length: 40 }, (_, i) => ({ name: `grey-${i}.png`, mimeType: 'image/png', buffer: solidPng(24, 24, 40 + i * 4) }));
+  await app.addImages(0, files, 40);
+  const seen = await page.evaluate(() => {
+    (Reflect.get(window, '__stop') as () => void)();
+    return Reflect.get(window, '__seen') as number[];
+  });
+  expect(seen.some((count) => count > 0 && count < 40)).toBe(true);
+  await app.reload();
+  await expect(app.card(0).getByTestId('sample-count')).toHaveText('40');
 });

@@ -14,7 +14,7 @@ describe('preprocess', () => {
 
   it('scales RGB to [0,1] and puts transparent pixels on white', async () => {
     const rgba = new Uint8ClampedArray([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 255, 0, 0, 0, 128]);
-    const batch = rgbaToBatch(rgba, 1, 2);
+    const batch = rgbaToBatch([rgba], 2);
     const values = (await batch.array())[0];
     batch.dispose();
     expect(values[0][0]).toEqual([1, 0, 0]);
@@ -24,6 +24,6 @@ describe('preprocess', () => {
   });
 
   it('refuses a buffer of the wrong size', () => {
-    expect(() => rgbaToBatch(new Uint8ClampedArray(10), 1, 2)).toThrow(/expected 16/);
+    expect(() => rgbaToBatch([new Uint8ClampedArray(16), new Uint8ClampedArray(10)], 2)).toThrow(/expected 16/);
   });
 });

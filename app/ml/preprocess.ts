@@ -14,16 +14,24 @@ export function centreSquare(width: number, height: number): Rect {
 }
 
 /**
- * RGBA bytes (as from ImageData) of `count` square images of side `size`, concatenated,
- * → float batch [count, size, size, 3] in [0, 1]. Transparent pixels are composited on white,
- * so icons and drawings with alpha look as a person sees them.
+ * RGBA bytes (as from ImageData) of square images of side `size` → float batch [n, size, size, 3]
+ * in [0, 1]. Transparent pixels are composited on white, so icons and drawings with alpha look as
+ * a person sees them. One plain loop: it measured several times faster than the same arithmetic as
+ * TF.js ops on 16 images (an int32 copy, then five passes over the batch).
  */
-export function rgbaToBatch(rgba: Uint8ClampedArray | Uint8Array, count: number, size: number): tf.Tensor4D {
-  const expected = count * size * size * 4;
-  if (rgba.length !== expected) throw new Error(`expected ${expected} RGBA bytes, got ${rgba.length}`);
-  return tf.tidy(() => {
-    const pixels = tf.tensor4d(Int32Array.from(rgba), [count, size, size, 4]).toFloat().div(255);
-    const [rgb, alpha] = tf.split(pixels, [3, 1], 3);
-    return rgb.mul(alpha).add(tf.scalar(1).sub(alpha)) as tf.Tensor4D;
-  });
+export function rgbaToBatch(images: readonly (Uint8ClampedArray | Uint8Array)[], size: number): tf.Tensor4D {
+  const pixels = size * size;
+  const out = new Float32Array(images.length * pixels * 3);
+  let o = 0;
+  for (const rgba of images) {
+    if (rgba.length !== pixels * 4) throw new Error(`expected ${pixels * 4} RGBA bytes, got ${rgba.length}`);
+    for (let i = 0; i < rgba.length; i += 4) {
+      const alpha = rgba[i + 3] / 255;
+      const white = 1 - alpha;
+      out[o++] = (rgba[i] / 255) * alpha + white;
+      out[o++] = (rgba[i + 1] / 255) * alpha + white;
+      out[o++] = (rgba[i + 2] / 255) * alpha + white;
+    }
+  }
+  return tf.tensor4d(out, [images.length, size, size, 3]);
 }

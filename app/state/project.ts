@@ -61,11 +61,10 @@ export async function restoreProject(): Promise<void> {
   if (!project) return;
   const classIds = new Set(project.classes.map((c) => c.id));
   const kept = samples.filter((x) => classIds.has(x.classId));
-  const results = await workerApi().addSamples(kept.map(toInput));
-  const ok = new Set(results.filter((r) => r.ok).map((r) => r.id));
   set({ settings: { ...get().settings, ...project.settings }, classes: project.classes.map((c) => ({ ...c, sampleIds: [] })) });
-  showSamples(kept.filter((x) => ok.has(x.id)));
-  for (const r of results) if (!r.ok) notify('error', `${r.name} could not be restored: ${r.error}.`);
+  const byId = new Map(kept.map((x) => [x.id, x]));
+  // Already saved: each batch is only shown.
+  await ingest(kept.map(toInput), 'restored', async (accepted) => showSamples(accepted.map((r) => byId.get(r.id) as db.StoredSample)));
   const summary = await workerApi().restoreHead();
   if (summary) set({ training: { status: 'trained', history: summary.history, summary, error: null, stale: false } });
   await refreshStorage();
@@ -226,14 +225,42 @@ export async function moveSamples(ids: string[], classId: string): Promise<void>
   markStale();
 }
 
-/** Hands samples to the worker, then saves the accepted ones; undoes the worker side if saving fails. */
+type Accepted = Extract<SampleResult, { ok: true }>;
+
+/**
+ * Hands samples to the worker and handles its results batch by batch, as they come: so a large
+ * drop appears (and is saved) progressively and no single step blocks the page for long.
+ * `handle` runs for each batch's accepted samples, one batch at a time, in order.
+ */
+async function ingest(inputs: SampleInput[], verb: 'added' | 'restored', handle: (accepted: Accepted[]) => Promise<void>): Promise<void> {
+  set({ ingest: { done: 0, total: inputs.length } });
+  let handled = Promise.resolve();
+  try {
+    await workerApi().addSamples(
+      inputs,
+      callback(({ done, total, results }) => {
+        set({ ingest: { done, total } });
+        for (const r of results) if (!r.ok) notify('error', `${r.name} was not ${verb}: ${r.error}.`);
+        const accepted = results.filter((r): r is Accepted => r.ok);
+        if (accepted.length > 0) handled = handled.then(() => handle(accepted));
+      }),
+    );
+    await handled;
+  } catch (error) {
+    notify('error', `Adding images failed: ${message(error)}`);
+  } finally {
+    set({ ingest: null });
+    await Promise.all([refreshMemory(), refreshStorage()]);
+  }
+}
+
+/** Adds samples: the worker embeds them, then each batch is saved in one transaction and shown. */
 async function addSamples(inputs: SampleInput[], verb: 'added' | 'restored'): Promise<void> {
   if (inputs.length === 0) return;
-  set({ ingest: { done: 0, total: inputs.length } });
-  try {
-    const results = await workerApi().addSamples(inputs, callback((p) => set({ ingest: p })));
-    const accepted = results.filter((r): r is Extract<SampleResult, { ok: true }> => r.ok);
-    const byId = new Map(inputs.map((x) => [x.id, x]));
+  const byId = new Map(inputs.map((x) => [x.id, x]));
+  let saved = 0;
+  const unsaved: { count: number; reason: string } = { count: 0, reason: '' };
+  await ingest(inputs, verb, async (accepted) => {
     const counts = new Map(get().classes.map((c) => [c.id, c.sampleIds.length]));
     const records = accepted.map((r) => {
       const input = byId.get(r.id) as SampleInput;
@@ -243,23 +270,20 @@ async function addSamples(inputs: SampleInput[], verb: 'added' | 'restored'): Pr
     });
     try {
       await db.addSamples(records, projectRecord());
+      saved += records.length;
       showSamples(records);
-      if (records.length > 0) {
-        markStale();
-        askToKeepStorageOnce();
-      }
+      markStale();
+      askToKeepStorageOnce();
     } catch (error) {
-      // Nothing was written (one transaction): take the images back out of the worker too.
+      // Nothing of this batch was written (one transaction): take it back out of the worker too.
       await workerApi().removeSamples(records.map((r) => r.id));
-      const reason = error instanceof DOMException && error.name === 'QuotaExceededError' ? 'the browser storage is full' : message(error);
-      notify('error', `${records.length} image(s) were not ${verb} because they could not be saved: ${reason}. The project is unchanged.`);
+      unsaved.count += records.length;
+      unsaved.reason = error instanceof DOMException && error.name === 'QuotaExceededError' ? 'the browser storage is full' : message(error);
     }
-    for (const r of results) if (!r.ok) notify('error', `${r.name} was not ${verb}: ${r.error}.`);
-  } catch (error) {
-    notify('error', `Adding images failed: ${message(error)}`);
-  } finally {
-    set({ ingest: null });
-    await Promise.all([refreshMemory(), refreshStorage()]);
+  });
+  if (unsaved.count > 0) {
+    const kept = saved === 0 ? 'The project is unchanged.' : `The other ${saved} were ${verb}.`;
+    notify('error', `${unsaved.count} image(s) were not ${verb} because they could not be saved: ${unsaved.reason}. ${kept}`);
   }
 }
 

@@ -18,7 +18,7 @@ import { decodeImage, type DecodedImage } from './decode';
 import type {
   ClassScore,
   EpochReport,
-  IngestProgress,
+  IngestBatch,
   InitOptions,
   MemoryInfo,
   ModelInfo,
@@ -70,10 +70,7 @@ function yieldToEvents(): Promise<void> {
 
 /** The decoded images as one float batch [n, size, size, 3]. */
 function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D {
-  const size = backbone.spec.inputSize;
-  const bytes = new Uint8ClampedArray(images.length * size * size * 4);
-  images.forEach((img, i) => bytes.set(img.rgba, i * size * size * 4));
-  return rgbaToBatch(bytes, images.length, size);
+  return rgbaToBatch(images.map((img) => img.rgba), backbone.spec.inputSize);
 }
 
 function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
@@ -196,13 +193,14 @@ export const api = {
 
   /**
    * Decodes, embeds (batched, once per image ever: embeddings are kept in IndexedDB by content hash)
-   * and caches samples. Bad files and duplicates are reported, never thrown.
+   * and caches samples. Each batch's results (accepted with thumbnail and hash, or refused with the
+   * reason) go to `onBatch` as soon as the batch is cached; bad files and duplicates never throw.
    */
-  addSamples(samples: SampleInput[], onProgress?: (p: IngestProgress) => void): Promise<SampleResult[]> {
+  addSamples(samples: SampleInput[], onBatch?: (batch: IngestBatch) => void | Promise<void>): Promise<void> {
     return exclusive(async () => {
       const s = ready();
-      const results: SampleResult[] = [];
-      const fail = (sample: SampleInput, error: string) => results.push({ id: sample.id, name: sample.name, ok: false, error });
+      let pending: SampleResult[] = [];
+      const fail = (sample: SampleInput, error: string) => pending.push({ id: sample.id, name: sample.name, ok: false, error });
       const batches: SampleInput[][] = [];
       for (let start = 0; start < samples.length; start += EMBED_BATCH) batches.push(samples.slice(start, start + EMBED_BATCH));
       const saving: Promise<unknown>[] = [];
@@ -233,13 +231,17 @@ export const api = {
           reused.forEach((g, i) => flat.set(g.stored as Float32Array, i * dim));
           s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), tf.tensor2d(flat, [reused.length, dim]));
         }
-        for (const g of good) results.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
+        for (const g of good) pending.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
         done += batches[k].length;
-        await yieldToEvents();
-        onProgress?.({ done, total: samples.length });
+        const results = pending;
+        pending = [];
+        const report = onBatch?.({ done, total: samples.length, results });
+        // Batches are sent without waiting for the page; the last is awaited, so every report has
+        // arrived before this call returns (the callback's port is not the one this call answers on).
+        if (k === batches.length - 1) await report;
+        else await yieldToEvents();
       }
       await Promise.all(saving);
-      return results;
     });
   },
 

@@ -69,6 +69,11 @@ export interface IngestProgress {
   total: number;
 }
 
+/** What one embedding batch of an ingest produced: sent as soon as it is done, so the page can save and show it. */
+export interface IngestBatch extends IngestProgress {
+  results: SampleResult[];
+}
+
 export interface TrainRequest {
   /** Classes in output order; each must have cached samples. */
   classIds: string[];
