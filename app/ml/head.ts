@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseParams, headGradients, takeRows } from './headStep';
+import { Adam, denseParams, headGradients, takeRows } from './headStep';
 import { seededRandom, shuffled, stratifiedSplit } from './random';
 import type { HeadSettings } from './settings';
 
@@ -89,9 +89,9 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
   const validation = split.validation.length > 0 ? pick(split.validation) : null;
   const weights = settings.balanceClasses ? balancedClassWeights(split.train.map((p) => labels[p]), numClasses) : new Array<number>(numClasses).fill(1);
   const classWeights = tf.tensor1d(weights);
-  const optimizer = tf.train.adam(settings.learningRate);
   const params = denseParams(head);
   const varList = trainableVariables(head);
+  const optimizer = new Adam(varList, settings.learningRate);
   const history: EpochReport[] = [];
   let stopped = false;
   try {
@@ -105,7 +105,8 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       }));
       // Running sums of loss and correct predictions over the epoch's batches, kept on the device
       // (as Keras reports them): no extra pass over the training set, one read per epoch.
-      let sums = tf.zeros([2]);
+      let lossSum: tf.Tensor = tf.scalar(0);
+      let correct: tf.Tensor = tf.scalar(0);
       let seen = 0;
       for (let start = 0; start < order.length; start += settings.batchSize) {
         const size = Math.min(settings.batchSize, order.length - start);
@@ -120,11 +121,11 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
             // Drawn only with dropout, so the shuffles do not depend on the setting otherwise.
             seed: settings.dropout > 0 ? Math.floor(random() * 2 ** 31) : 0,
           });
-          optimizer.applyGradients(step.grads);
-          return sums.add(tf.stack([step.lossSum, step.correct]));
+          optimizer.apply(step.grads);
+          return [lossSum.add(step.lossSum), correct.add(step.correct)];
         });
-        sums.dispose();
-        sums = next;
+        tf.dispose([lossSum, correct]);
+        [lossSum, correct] = next;
         seen += size;
         if (options.yieldToEvents) await options.yieldToEvents();
         if (options.shouldStop?.()) {
@@ -134,14 +135,14 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       }
       tf.dispose([epochData.rows, epochData.labels]);
       const summary = tf.tidy(() => {
-        const parts = [sums.div(Math.max(seen, 1))];
+        const parts = [tf.stack([lossSum, correct]).div(Math.max(seen, 1))];
         if (validation) {
           const probs = head.apply(tf.gather(features, validation.rows)) as tf.Tensor2D;
           parts.push(tf.stack([tf.metrics.categoricalCrossentropy(validation.onehot, probs).mean(), tf.metrics.categoricalAccuracy(validation.onehot, probs).mean()]));
         }
         return tf.concat(parts);
       });
-      sums.dispose();
+      tf.dispose([lossSum, correct]);
       const values = await summary.data();
       summary.dispose();
       const report: EpochReport = {
@@ -157,10 +158,6 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       history.push(report);
       options.onEpoch?.(report);
     }
-    // Adam's state: the iteration count (a fresh scalar we must free) and two moments per variable.
-    const slots = await optimizer.getWeights();
-    const moments = slots.filter((s) => s.name !== 'iter');
-    tf.dispose(slots.filter((s) => s.name === 'iter').map((s) => s.tensor));
     return {
       epochsRun: history.length,
       stopped,
@@ -168,8 +165,7 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       validation: split.validation,
       optimizer: {
         name: 'Adam',
-        variables: moments.length,
-        bytes: moments.reduce((n, s) => n + s.tensor.size * 4, 0),
+        ...optimizer.state,
         varList: varList.map((v) => v.name),
       },
     };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHead } from './head';
-import { denseParams, headGradients, takeRows } from './headStep';
+import { Adam, denseParams, headGradients, takeRows } from './headStep';
 import { DEFAULT_HEAD_SETTINGS } from './settings';
 
 beforeAll(async () => {
@@ -82,5 +82,27 @@ describe('hand-written head step', () => {
     const rows = tf.tidy(() => takeRows(features, tf.tensor1d([2, 0, 2], 'int32')));
     expect(await rows.array()).toEqual([[5, 6], [1, 2], [5, 6]]);
     tf.dispose([features, rows]);
+  });
+
+  it("Adam makes tf.train.adam's updates, and keeps two moments per variable as its state", async () => {
+    const make = () => [tf.variable(tf.tensor2d([[0.5, -1], [2, 0.1]])), tf.variable(tf.tensor1d([0.3, -0.2]))];
+    const ours = make();
+    const theirs = make();
+    const adam = new Adam(ours, 0.01);
+    const reference = tf.train.adam(0.01);
+    for (let step = 0; step < 3; step++) {
+      const g = [tf.tensor2d([[0.1 * step, -0.4], [1.5, 0.02]]), tf.tensor1d([-0.3, 0.7 / (step + 1)])];
+      adam.apply(ours.map((v, i) => ({ name: v.name, tensor: g[i] })));
+      reference.applyGradients(theirs.map((v, i) => ({ name: v.name, tensor: g[i] })));
+      tf.dispose(g);
+    }
+    for (let i = 0; i < ours.length; i++) {
+      const want = await theirs[i].data();
+      (await ours[i].data()).forEach((x, j) => expect(x).toBeCloseTo(want[j], 6));
+    }
+    expect(adam.state).toEqual({ variables: 4, bytes: 2 * 4 * 6 });
+    adam.dispose();
+    reference.dispose();
+    tf.dispose([...ours, ...theirs]);
   });
 });
