@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { centreSquare, rgbaToBatch } from './preprocess';
+import { centreSquare } from './crop';
+import { rgbaToBatch } from './preprocess';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

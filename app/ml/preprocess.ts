@@ -1,18 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** The largest centred square of a width×height image (what the backbone sees, as in Teachable Machine). */
-export function centreSquare(width: number, height: number): Rect {
-  const side = Math.min(width, height);
-  return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
-}
-
 /**
  * RGBA bytes (as from ImageData) of square images of side `size` → float batch [n, size, size, 3]
  * in [0, 1]. Transparent pixels are composited on white, so icons and drawings with alpha look as

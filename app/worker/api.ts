@@ -14,7 +14,8 @@ import { rgbaToBatch } from '../ml/preprocess';
 import { embeddingKey, getEmbeddings, loadHead, putEmbeddings, saveHead } from '../platform/db';
 import { chooseBackend } from './backend';
 import { bareThroughput, fineTuneSteps, headEpochMs, type FineTuneBench, type HeadBench } from './bench';
-import { decodeImage, type DecodedImage } from './decode';
+import type { DecodedImage } from './decode';
+import { createDecoder } from './decoder';
 import type {
   ClassScore,
   EpochReport,
@@ -44,6 +45,8 @@ interface State {
 }
 
 let state: State | null = null;
+/** Decodes images beside this worker (see decoder.ts). */
+const decode = createDecoder();
 let stopRequested = false;
 let busy: Promise<unknown> = Promise.resolve();
 
@@ -75,11 +78,6 @@ function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D {
 
 function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
   return tf.tidy(() => backbone.embed(toBatch(backbone, images)));
-}
-
-async function sha256(blob: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Embeddings already computed for these hashes (by any earlier session), from IndexedDB. */
@@ -127,30 +125,44 @@ interface Prepared {
 }
 
 /**
- * Hashes a batch, refuses duplicates (of the project or within the batch), looks up stored
- * embeddings and decodes what must be embedded. Bad files go to `fail`, never throw.
+ * Hashes and decodes a batch, refuses duplicates (of the project or within the batch) and looks up
+ * stored embeddings. New files go to the decoder before the first await, so they are hashed and
+ * decoded beside the embedding of the batch before (see decoder.ts). Bad files go to `fail`, never throw.
  */
 async function prepareBatch(s: State, batch: SampleInput[], fail: (sample: SampleInput, error: string) => void): Promise<Prepared[]> {
-  const fresh = batch.filter((sample) => !s.cache.has(sample.id));
-  const hashes = await Promise.all(fresh.map((sample) => sample.hash ?? sha256(sample.blob)));
-  const unique: { sample: SampleInput; hash: string }[] = [];
-  fresh.forEach((sample, i) => {
-    const twin = s.byHash.get(hashes[i]);
-    if (twin) fail(sample, `it is the same image as "${twin.name}", already in the project`);
-    else {
-      s.byHash.set(hashes[i], { id: sample.id, name: sample.name });
-      unique.push({ sample, hash: hashes[i] });
-    }
-  });
-  const known = await storedEmbeddings(s, unique.map((u) => u.hash));
   const size = s.backbone.spec.inputSize;
+  const fresh = batch.filter((sample) => !s.cache.has(sample.id));
+  // A saved sample (hash and thumbnail known) is decoded only if its embedding is gone.
+  const started = fresh.map((sample) => (sample.hash && sample.thumbnail ? null : decode(sample.blob, size)));
+  const outcomes = await Promise.all(
+    fresh.map(async (sample, i) => {
+      try {
+        const decoded = await started[i];
+        return { sample, hash: decoded?.hash ?? (sample.hash as string), image: decoded?.image ?? null };
+      } catch (error) {
+        fail(sample, (error as Error).message);
+        return null;
+      }
+    }),
+  );
+  const unique: { sample: SampleInput; hash: string; image: DecodedImage | null }[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome) continue;
+    const twin = s.byHash.get(outcome.hash);
+    if (twin) fail(outcome.sample, `it is the same image as "${twin.name}", already in the project`);
+    else {
+      s.byHash.set(outcome.hash, { id: outcome.sample.id, name: outcome.sample.name });
+      unique.push(outcome);
+    }
+  }
+  const known = await storedEmbeddings(s, unique.map((u) => u.hash));
   const prepared = await Promise.all(
-    unique.map(async ({ sample, hash }, i) => {
+    unique.map(async ({ sample, hash, image }, i) => {
       try {
         const stored = known[i];
         if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
-        const image = await decodeImage(sample.blob, size);
-        return { sample, hash, stored, thumbnail: image.thumbnail, image };
+        const decoded = image ?? (await decode(sample.blob, size)).image;
+        return { sample, hash, stored, thumbnail: decoded.thumbnail, image: decoded };
       } catch (error) {
         s.byHash.delete(hash);
         fail(sample, (error as Error).message);
@@ -364,7 +376,7 @@ export const api = {
     return exclusive(async () => {
       const s = ready();
       if (!s.head) throw new Error('Train the model before predicting.');
-      const image = await decodeImage(blob, s.backbone.spec.inputSize);
+      const { image } = await decode(blob, s.backbone.spec.inputSize);
       const head = s.head;
       const probs = tf.tidy(() => predictHead(head, embedDecoded(s.backbone, [image])));
       const values = await probs.data();
@@ -396,7 +408,7 @@ export const api = {
       const plain = new Float32Array(blobs.length * dim);
       const mirrored = new Float32Array(blobs.length * dim);
       for (let start = 0; start < blobs.length; start += EMBED_BATCH) {
-        const images = await Promise.all(blobs.slice(start, start + EMBED_BATCH).map((b) => decodeImage(b, backbone.spec.inputSize)));
+        const images = await Promise.all(blobs.slice(start, start + EMBED_BATCH).map(async (b) => (await decode(b, backbone.spec.inputSize)).image));
         const [a, b] = tf.tidy(() => {
           const batch = toBatch(backbone, images);
           return [backbone.embed(batch), backbone.embed(tf.reverse(batch, 2))];

@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { centreSquare } from '../ml/preprocess';
+import { centreSquare } from '../ml/crop';
 import { readImageHeader } from './imageHeader';
 
 /** Larger images are refused before decoding: 100 megapixels take 400 MB as RGBA. */
@@ -60,4 +60,16 @@ export async function decodeImage(blob: Blob, size: number): Promise<DecodedImag
   } finally {
     bitmap.close();
   }
+}
+
+/** Hex SHA-256 of the file's bytes: the image's identity (duplicates, stored embeddings). */
+export async function sha256(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Decodes an image (see decodeImage) and hashes its file. */
+export async function decodeAndHash(blob: Blob, size: number): Promise<{ image: DecodedImage; hash: string }> {
+  const [image, hash] = await Promise.all([decodeImage(blob, size), sha256(blob)]);
+  return { image, hash };
 }
