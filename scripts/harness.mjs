@@ -12,14 +12,15 @@ export const FILES_PREFIX = '/__files/';
  * Builds the app, serves it on a free localhost port, opens it with `?backend=` and waits until
  * the backbone is ready; runs `fn(page)`, then closes everything.
  */
-export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, log = () => {} }, fn) {
+export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
     await build({ logLevel: 'error' });
   }
   const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'error' });
   const url = server.resolvedUrls.local[0];
-  const browser = await chromium.launch(launchOptions({ webgpu: backend === 'webgpu' || backend === 'auto' }));
+  const options = launchOptions({ webgpu: backend === 'webgpu' || backend === 'auto' });
+  const browser = await chromium.launch({ ...options, args: [...options.args, ...extraArgs] });
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
