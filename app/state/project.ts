@@ -9,6 +9,7 @@ import { callback, workerApi } from '../worker/client';
 import type { SampleInput, SampleResult } from '../worker/protocol';
 import { get, markStale, message, notify, refreshMemory, refreshStorage, set } from './base';
 import { initialState, type ClassInfo, type HeadstartState, type Sample } from './store';
+import { forgetAllThumbnails, forgetThumbnails, keepThumbnails } from './thumbnails';
 
 /** The saved project's plain record, derived from the store. */
 export function projectRecord(s: Pick<HeadstartState, 'classes' | 'settings'> = get()): db.StoredProject {
@@ -26,9 +27,10 @@ export async function saveProject(): Promise<void> {
 /** Shows samples the worker accepted: appends them to their classes, with thumbnails. */
 function showSamples(added: { id: string; classId: string; name: string; thumbnail: Blob }[]): void {
   if (added.length === 0) return;
+  keepThumbnails(added);
   set((s) => {
     const samples = { ...s.samples };
-    for (const r of added) samples[r.id] = { id: r.id, classId: r.classId, name: r.name, thumbUrl: URL.createObjectURL(r.thumbnail) };
+    for (const r of added) samples[r.id] = { id: r.id, classId: r.classId, name: r.name };
     return {
       samples,
       classes: s.classes.map((c) => ({ ...c, sampleIds: [...c.sampleIds, ...added.filter((r) => r.classId === c.id).map((r) => r.id)] })),
@@ -39,10 +41,8 @@ function showSamples(added: { id: string; classId: string; name: string; thumbna
 function forgetSamples(ids: Set<string>): Pick<HeadstartState, 'samples' | 'classes' | 'selected'> {
   const s = get();
   const samples: Record<string, Sample> = {};
-  for (const [id, x] of Object.entries(s.samples)) {
-    if (ids.has(id)) URL.revokeObjectURL(x.thumbUrl);
-    else samples[id] = x;
-  }
+  for (const [id, x] of Object.entries(s.samples)) if (!ids.has(id)) samples[id] = x;
+  forgetThumbnails(ids);
   return {
     samples,
     classes: s.classes.map((c) => ({ ...c, sampleIds: c.sampleIds.filter((x) => !ids.has(x)) })),
@@ -72,8 +72,7 @@ export async function restoreProject(): Promise<void> {
 
 /** Clears what the page shows of the project (not storage), before restoring it into a new worker. */
 export function forgetShownProject(): void {
-  const s = get();
-  Object.values(s.samples).forEach((x) => URL.revokeObjectURL(x.thumbUrl));
+  forgetAllThumbnails();
   const fresh = initialState();
   set({ classes: [], samples: {}, selected: [], ingest: null, training: fresh.training, memory: null });
 }
@@ -239,10 +238,13 @@ async function ingest(inputs: SampleInput[], verb: 'added' | 'restored', handle:
     await workerApi().addSamples(
       inputs,
       callback(({ done, total, results }) => {
-        set({ ingest: { done, total } });
-        for (const r of results) if (!r.ok) notify('error', `${r.name} was not ${verb}: ${r.error}.`);
         const accepted = results.filter((r): r is Accepted => r.ok);
-        if (accepted.length > 0) handled = handled.then(() => handle(accepted));
+        // The batch, its progress and its notices reach the page in one update (one render).
+        handled = handled.then(async () => {
+          if (accepted.length > 0) await handle(accepted);
+          set({ ingest: { done, total } });
+          for (const r of results) if (!r.ok) notify('error', `${r.name} was not ${verb}: ${r.error}.`);
+        });
       }),
     );
     await handled;

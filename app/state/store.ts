@@ -16,7 +16,6 @@ export interface Sample {
   id: string;
   classId: string;
   name: string;
-  thumbUrl: string;
 }
 
 export interface Notice {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { toggleSelected } from '../state/commands';
 import { useStore } from '../state/store';
+import { thumbnailUrl } from '../state/thumbnails';
 
 const CELL = 52;
 const VISIBLE_ROWS = 3;
@@ -49,7 +50,7 @@ export function Thumbnails({ sampleIds }: { sampleIds: string[] }) {
                   title={sample.name}
                   onClick={() => toggleSelected(sid)}
                 >
-                  <img src={sample.thumbUrl} alt={sample.name} width={48} height={48} loading="lazy" />
+                  <img src={thumbnailUrl(sid)} alt={sample.name} width={48} height={48} loading="lazy" />
                 </button>
               </li>
             )
