@@ -180,6 +180,7 @@ async function main() {
   const measured = Object.values(results).filter(Boolean).map((r) => r.bareImgPerSec);
   const fastest = Math.max(...measured, auto.imgPerSec);
   for (const [name, r] of Object.entries(results)) {
+    if (name === 'wasm' && r?.jsHeapWorkerBytes) notes.push('wasm: the workers\' JS heap includes the WASM backend\'s linear memory (every tensor and the model weights), which grows to its peak and is not returned to the browser');
     if (r && r.jsHeapWorkerBytes === null) notes.push(`${name}: jsHeapBytesAfterIngest is the page's heap only (${r.jsHeapSource}); the workers' heap could not be measured`);
     if (r?.fineTuneError) notes.push(`${name}: fineTuneStepMs/fullBackboneStepMs are null: fine-tuning failed on this backend (${r.fineTuneError})`);
   }
