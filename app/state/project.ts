@@ -67,7 +67,6 @@ export async function restoreProject(): Promise<void> {
   await ingest(kept.map(toInput), 'restored', async (accepted) => showSamples(accepted.map((r) => byId.get(r.id) as db.StoredSample)));
   const summary = await workerApi().restoreHead();
   if (summary) set({ training: { status: 'trained', history: summary.history, summary, error: null, stale: false } });
-  await refreshStorage();
 }
 
 /** Clears what the page shows of the project (not storage), before restoring it into a new worker. */
