@@ -6,6 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import type { WorkerApi } from './api';
+import { PendingCalls } from './pending';
 
 export class WorkerCrashed extends Error {
   override name = 'WorkerCrashed';
@@ -20,14 +21,14 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
   if (!remote) {
     const current = new Worker(new URL('./headstart.worker.ts', import.meta.url), { type: 'module', name: 'headstart-ml' });
     const raw = Comlink.wrap<WorkerApi>(current);
-    let fail: (error: Error) => void = () => undefined;
-    const died = new Promise<never>((_, reject) => (fail = reject));
-    died.catch(() => undefined);
+    const calls = new PendingCalls();
     let dead = false;
+    let crash = new WorkerCrashed('the ML worker stopped');
     kill = (reason) => {
       if (dead) return;
       dead = true;
-      fail(new WorkerCrashed(reason));
+      crash = new WorkerCrashed(reason);
+      calls.die();
       current.terminate();
       if (worker === current) {
         worker = null;
@@ -38,12 +39,16 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
     };
     current.addEventListener('error', (e) => kill?.(`the ML worker crashed${e.message ? ` (${e.message})` : ''}`));
     worker = current;
-    // Each call races the worker's death, so nothing waits forever on a dead worker.
+    // Each call fails when the worker dies, so nothing waits forever on a dead worker.
     remote = new Proxy(raw, {
       get: (target, prop) =>
         prop === 'then' || typeof prop !== 'string'
           ? undefined
-          : (...args: unknown[]) => Promise.race([(Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>)(...args), died]),
+          : (...args: unknown[]) =>
+              calls.track(
+                () => (Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>)(...args),
+                () => Promise.reject(crash),
+              ),
     }) as Comlink.Remote<WorkerApi>;
   }
   return remote;
