@@ -439,6 +439,7 @@ export const api = {
       cachedEmbeddings: state?.cache.size ?? 0,
       cacheBytes: state?.cache.bytes ?? 0,
       embeddingsComputed: state?.embeddingsComputed ?? 0,
+      wasmHeapBytes: (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null,
     };
   },
 };

@@ -114,4 +114,6 @@ export interface MemoryInfo {
   cacheBytes: number;
   /** Embeddings computed by the backbone since the worker started (each image exactly once). */
   embeddingsComputed: number;
+  /** Size of the WASM backend's linear memory (it grows to its peak and is never returned); null on other backends. */
+  wasmHeapBytes: number | null;
 }
