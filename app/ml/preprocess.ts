@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * RGBA bytes (as from ImageData) of square images of side `size` → float batch [n, size, size, 3]
  * in [0, 1]. Transparent pixels are composited on white, so icons and drawings with alpha look as
- * a person sees them. One plain loop: it measured several times faster than the same arithmetic as
- * TF.js ops on 16 images (an int32 copy, then five passes over the batch).
+ * a person sees them. One plain loop: for 16 images it took 24 ms in Node where the int32 copy that
+ * fed the TF.js version (Int32Array.from) took 63 ms alone, before its five passes over the batch.
  */
 export function rgbaToBatch(images: readonly (Uint8ClampedArray | Uint8Array)[], size: number): tf.Tensor4D {
   const pixels = size * size;
