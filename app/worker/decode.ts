@@ -26,7 +26,7 @@ function unusable(message: string): Error {
  * Decodes an image file off the main thread (createImageBitmap + OffscreenCanvas) into the
  * backbone's input square and a small thumbnail. Throws an Error with a user-facing message.
  */
-export async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
+async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
   if (blob.size === 0) throw unusable('the file is empty (0 bytes)');
   if (blob.size > MAX_BYTES) throw unusable(`the file is too large (${Math.round(blob.size / 2 ** 20)} MB; the limit is ${MAX_BYTES / 2 ** 20} MB)`);
   const header = readImageHeader(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
@@ -63,7 +63,7 @@ export async function decodeImage(blob: Blob, size: number): Promise<DecodedImag
 }
 
 /** Hex SHA-256 of the file's bytes: the image's identity (duplicates, stored embeddings). */
-export async function sha256(blob: Blob): Promise<string> {
+async function sha256(blob: Blob): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
