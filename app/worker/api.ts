@@ -10,7 +10,7 @@ import { DEFAULT_BACKBONE_ID, getBackboneSpec, type BackboneSpec } from '../ml/b
 import { EmbeddingCache } from '../ml/embeddingCache';
 import { createHead, predictRows, predictHead, trainHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
-import { rgbaToBatch } from '../ml/preprocess';
+import { pixelsToBatch } from '../ml/preprocess';
 import { embeddingKey, getEmbeddings, loadHead, putEmbeddings, saveHead } from '../platform/db';
 import { chooseBackend } from './backend';
 import { bareThroughput, fineTuneSteps, headEpochMs, type FineTuneBench, type HeadBench } from './bench';
@@ -73,7 +73,7 @@ function yieldToEvents(): Promise<void> {
 
 /** The decoded images as one float batch [n, size, size, 3]. */
 function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D {
-  return rgbaToBatch(images.map((img) => img.rgba), backbone.spec.inputSize);
+  return pixelsToBatch(images.map((img) => img.pixels), backbone.spec.inputSize);
 }
 
 function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {

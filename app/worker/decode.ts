@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { centreSquare } from '../ml/crop';
+import { centreSquare, rgbaToPixels } from '../ml/imageInput';
 import { readImageHeader } from './imageHeader';
 
 /** Larger images are refused before decoding: 100 megapixels take 400 MB as RGBA. */
@@ -8,8 +8,8 @@ export const MAX_PIXELS = 100_000_000;
 export const MAX_BYTES = 200 * 2 ** 20;
 
 export interface DecodedImage {
-  /** RGBA bytes of the centre square resized to size×size. */
-  rgba: Uint8ClampedArray;
+  /** The centre square resized to size×size, as RGB floats in [0, 1] (see rgbaToPixels). */
+  pixels: Float32Array;
   thumbnail: Blob;
   width: number;
   height: number;
@@ -24,7 +24,8 @@ function unusable(message: string): Error {
 
 /**
  * Decodes an image file off the main thread (createImageBitmap + OffscreenCanvas) into the
- * backbone's input square and a small thumbnail. Throws an Error with a user-facing message.
+ * backbone's input (centre square, RGB floats) and a small thumbnail. Throws an Error with a
+ * user-facing message.
  */
 async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
   if (blob.size === 0) throw unusable('the file is empty (0 bytes)');
@@ -54,9 +55,9 @@ async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
       return { canvas, ctx };
     };
     const input = draw(size);
-    const rgba = input.ctx.getImageData(0, 0, size, size).data;
+    const pixels = rgbaToPixels(input.ctx.getImageData(0, 0, size, size).data, size);
     const thumbnail = await draw(THUMBNAIL_SIZE).canvas.convertToBlob({ type: 'image/webp', quality: 0.8 });
-    return { rgba, thumbnail, width: bitmap.width, height: bitmap.height };
+    return { pixels, thumbnail, width: bitmap.width, height: bitmap.height };
   } finally {
     bitmap.close();
   }

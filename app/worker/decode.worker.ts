@@ -6,7 +6,7 @@ import { decodeAndHash } from './decode';
 const decoder = {
   async decode(blob: Blob, size: number) {
     const decoded = await decodeAndHash(blob, size);
-    return Comlink.transfer(decoded, [decoded.image.rgba.buffer]);
+    return Comlink.transfer(decoded, [decoded.image.pixels.buffer]);
   },
 };
 
