@@ -84,14 +84,16 @@ describe('hand-written head step', () => {
     tf.dispose([features, rows]);
   });
 
-  it("Adam makes tf.train.adam's updates, and keeps two moments per variable as its state", async () => {
-    const make = () => [tf.variable(tf.tensor2d([[0.5, -1], [2, 0.1]])), tf.variable(tf.tensor1d([0.3, -0.2]))];
+  it("Adam makes tf.train.adam's updates, and keeps two moments per trainable parameter as its state", async () => {
+    // A variable over 4,096 values is updated on its own; the two small ones together.
+    const big = Array.from({ length: 70 * 70 }, (_, i) => Math.sin(i));
+    const make = () => [tf.variable(tf.tensor2d([[0.5, -1], [2, 0.1]])), tf.variable(tf.tensor2d(big, [70, 70])), tf.variable(tf.tensor1d([0.3, -0.2]))];
     const ours = make();
     const theirs = make();
     const adam = new Adam(ours, 0.01);
     const reference = tf.train.adam(0.01);
     for (let step = 0; step < 3; step++) {
-      const g = [tf.tensor2d([[0.1 * step, -0.4], [1.5, 0.02]]), tf.tensor1d([-0.3, 0.7 / (step + 1)])];
+      const g = [tf.tensor2d([[0.1 * step, -0.4], [1.5, 0.02]]), tf.tensor2d(big.map((x) => x * (step - 1)), [70, 70]), tf.tensor1d([-0.3, 0.7 / (step + 1)])];
       adam.apply(ours.map((v, i) => ({ name: v.name, tensor: g[i] })));
       reference.applyGradients(theirs.map((v, i) => ({ name: v.name, tensor: g[i] })));
       tf.dispose(g);
@@ -100,7 +102,7 @@ describe('hand-written head step', () => {
       const want = await theirs[i].data();
       (await ours[i].data()).forEach((x, j) => expect(x).toBeCloseTo(want[j], 6));
     }
-    expect(adam.state).toEqual({ variables: 4, bytes: 2 * 4 * 6 });
+    expect(adam.state).toEqual({ variables: 4, bytes: 2 * 4 * (6 + 4900) });
     adam.dispose();
     reference.dispose();
     tf.dispose([...ours, ...theirs]);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
  * One training step of the classifier head, written out by hand instead of taped by autodiff.
  *
  * The head is a stack of Dense layers (relu, …, softmax). Its forward pass and the gradient of the
- * class-weighted cross-entropy are a handful of kernels: with its Adam, a step dispatches 94 kernels
+ * class-weighted cross-entropy are a handful of kernels: with its Adam, a step dispatches 79 kernels
  * where `optimizer.minimize(() => head.apply(...))` dispatched 173 (tf.profile, wasm), and per-kernel
  * dispatch is what a small head's step costs on every backend (`npm run bench`). The gradients are
  * checked against TF.js autodiff in headStep.test.ts.
@@ -107,14 +107,20 @@ export function takeRows(features: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor
   return tf.gather(features, indices);
 }
 
+/** Variables up to this many values share one moment pair and one update (see Adam). */
+const SMALL = 4096;
+
 /**
- * Adam (Kingma & Ba), the update tf.train.adam makes, in 12 elementwise kernels per variable
- * instead of its 15 plus scalar bookkeeping: the step's biggest cost on wasm is this pass over the
- * hidden kernel. Its moments are the optimizer's whole state: two per trainable variable, none for
- * frozen weights. Checked against tf.train.adam in headStep.test.ts.
+ * Adam (Kingma & Ba), the update tf.train.adam makes, in 12 elementwise kernels per group of
+ * variables. Each large variable is a group of its own; the small ones (biases, the output
+ * layer) are laid end to end and updated as one, because on wasm a kernel over a 100-float bias
+ * costs about as much as one over the 179,200-float hidden kernel (its dispatch). Not everything is
+ * one group: cutting a 180k-float vector back into variables (tf.split) measured 6.8 ms on wasm,
+ * seven times the whole update. The moments are the optimizer's whole state: m and v for each
+ * trainable parameter, nothing for frozen weights. Checked against tf.train.adam in headStep.test.ts.
  */
 export class Adam {
-  private readonly moments: { m: tf.Variable; v: tf.Variable }[];
+  private readonly groups: { variables: tf.Variable[]; m: tf.Variable; v: tf.Variable }[];
   private t = 0;
 
   constructor(
@@ -124,8 +130,15 @@ export class Adam {
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
   ) {
+    const small = variables.filter((p) => p.size <= SMALL);
+    const members = [...variables.filter((p) => p.size > SMALL).map((p) => [p]), ...(small.length > 0 ? [small] : [])];
     // Inside tidy: the zeros are freed; the variables (never tracked by tidy) keep their own data.
-    this.moments = tf.tidy(() => variables.map((p) => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) })));
+    this.groups = tf.tidy(() =>
+      members.map((group) => {
+        const size = group.reduce((n, p) => n + p.size, 0);
+        return { variables: group, m: tf.variable(tf.zeros([size]), false), v: tf.variable(tf.zeros([size]), false) };
+      }),
+    );
   }
 
   /** One update from the gradients, by variable name. */
@@ -138,24 +151,31 @@ export class Adam {
     const step = (this.learningRate * c2) / c1;
     const epsilon = this.epsilon * c2;
     const byName = new Map(grads.map((g) => [g.name, g.tensor]));
+    const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0].reshape([-1]) : tf.concat(ts.map((x) => x.reshape([-1]))));
     tf.tidy(() => {
-      this.variables.forEach((p, i) => {
-        const g = byName.get(p.name);
-        if (!g) throw new Error(`no gradient for ${p.name}`);
-        const { m, v } = this.moments[i];
+      for (const { variables, m, v } of this.groups) {
+        const g = flat(
+          variables.map((p) => {
+            const grad = byName.get(p.name);
+            if (!grad) throw new Error(`no gradient for ${p.name}`);
+            return grad;
+          }),
+        );
         m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
         v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
-        p.assign(p.sub(m.div(v.sqrt().add(epsilon)).mul(step)));
-      });
+        const next = flat(variables).sub(m.div(v.sqrt().add(epsilon)).mul(step));
+        const parts = variables.length === 1 ? [next] : tf.split(next, variables.map((p) => p.size));
+        variables.forEach((p, i) => p.assign(parts[i].reshape(p.shape)));
+      }
     });
   }
 
   /** The moment tensors: the optimizer's memory. */
   get state(): { variables: number; bytes: number } {
-    return { variables: this.moments.length * 2, bytes: this.moments.reduce((n, { m, v }) => n + (m.size + v.size) * 4, 0) };
+    return { variables: 2 * this.groups.length, bytes: this.groups.reduce((n, { m, v }) => n + (m.size + v.size) * 4, 0) };
   }
 
   dispose(): void {
-    this.moments.forEach(({ m, v }) => tf.dispose([m, v]));
+    this.groups.forEach(({ m, v }) => tf.dispose([m, v]));
   }
 }
