@@ -23,8 +23,14 @@ const batches = quick ? [1, 2] : [1, 8, 16, 32, 64];
 const [smallN, largeN] = quick ? [100, 200] : [1000, 5000];
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
+interface AdapterLike {
+  info: { vendor: string; architecture: string; device: string; description: string };
+}
+
 async function main() {
-  const adapter = await (globalThis.navigator as unknown as { gpu: GPU }).gpu.requestAdapter({ powerPreference: 'high-performance' });
+  // Typed here, not from @webgpu/types: TypeScript's DOM library has no `adapter.info` yet.
+  const gpu = (globalThis.navigator as unknown as { gpu: { requestAdapter(options: object): Promise<AdapterLike | null> } }).gpu;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no WebGPU adapter');
   const { vendor, architecture, device, description } = adapter.info;
   const adapterInfo = { vendor, architecture, device, description };
