@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { join } from 'node:path';
 import { loadBackbone } from '../app/ml/backbone';
-import { DEFAULT_BACKBONE_ID, getBackboneSpec } from '../app/ml/backbones';
+import { DEFAULT_BACKBONE_ID, EMBED_BATCH, getBackboneSpec } from '../app/ml/backbones';
 import { diskModel } from '../app/ml/testing';
 import { bareThroughput, fineTuneSteps, headEpochMs } from '../app/worker/bench';
 
@@ -19,7 +19,9 @@ const models = process.env.MODELS_DIR ?? 'public/models';
 const epochs = Number(process.env.HEAD_EPOCHS ?? 3);
 /** QUICK=1: a smoke run of every step with tiny sizes (software adapters), not a measurement. */
 const quick = process.env.QUICK === '1';
-const batches = quick ? [1, 2] : [1, 8, 16, 32, 64];
+/** The app's batch is always measured: it is the one the ratios below are taken against. */
+const appBatch = quick ? 2 : EMBED_BATCH;
+const batches = [...new Set(quick ? [1, appBatch] : [1, 8, appBatch, 32, 64])].sort((a, b) => a - b);
 const [smallN, largeN] = quick ? [100, 200] : [1000, 5000];
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -59,7 +61,6 @@ async function main() {
   if (fineTune) log(`fine-tune step: cached ${fineTune.cachedMs.toFixed(0)} ms, full ${fineTune.fullMs.toFixed(0)} ms`);
   const memory = tf.memory();
   backbone.dispose();
-  const appBatch = quick ? 2 : 16;
   const backbonePassMs1000 = (1000 / bare[appBatch]) * 1000;
   console.log(
     JSON.stringify({

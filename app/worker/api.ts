@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { loadBackbone, type Backbone } from '../ml/backbone';
-import { DEFAULT_BACKBONE_ID, getBackboneSpec, type BackboneSpec } from '../ml/backbones';
+import { DEFAULT_BACKBONE_ID, EMBED_BATCH, getBackboneSpec, type BackboneSpec } from '../ml/backbones';
 import { EmbeddingCache } from '../ml/embeddingCache';
 import { createHead, predictRows, predictHead, trainHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
@@ -28,9 +28,6 @@ import type {
   TrainRequest,
   TrainSummary,
 } from './protocol';
-
-/** Images embedded per backbone call: large enough to amortise per-call overhead, small enough for memory. */
-const EMBED_BATCH = 16;
 
 interface State {
   backbone: Backbone;
