@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, computeMetrics } from './metrics';
+import { argmaxRows, computeMetrics, wilsonInterval } from './metrics';
 import { seededRandom, stratifiedSplit } from './random';
 
 describe('computeMetrics', () => {
@@ -19,6 +19,28 @@ describe('computeMetrics', () => {
 
   it('finds the best column of each row', () => {
     expect(argmaxRows([0.1, 0.7, 0.2, 0.9, 0.05, 0.05], 3)).toEqual([1, 0]);
+  });
+});
+
+describe('wilsonInterval', () => {
+  it('gives the 95% range of a small held-out count (4 of 6 right is about 30% to 90%)', () => {
+    const r = wilsonInterval(4, 6);
+    expect(r?.low).toBeCloseTo(0.3, 2);
+    expect(r?.high).toBeCloseTo(0.903, 2);
+  });
+
+  it('stays inside 0–1 and narrows as the count grows', () => {
+    expect(wilsonInterval(6, 6)?.high).toBeCloseTo(1, 10);
+    expect(wilsonInterval(0, 6)?.low).toBeCloseTo(0, 10);
+    const small = wilsonInterval(8, 10);
+    const large = wilsonInterval(800, 1000);
+    expect(large && small && large.high - large.low < small.high - small.low).toBe(true);
+    expect(large?.low).toBeLessThan(0.8);
+    expect(large?.high).toBeGreaterThan(0.8);
+  });
+
+  it('has nothing to say about zero images', () => {
+    expect(wilsonInterval(0, 0)).toBeNull();
   });
 });
 

@@ -39,3 +39,16 @@ export function argmaxRows(values: ArrayLike<number>, cols: number): number[] {
   }
   return out;
 }
+
+/**
+ * Wilson score interval for a proportion (`correct` of `total`), at z = 1.96 (95%) by default.
+ * Honest for small counts: 4 of 6 right is 30%–90%, not "67%". Null when there is nothing to measure.
+ */
+export function wilsonInterval(correct: number, total: number, z = 1.96): { low: number; high: number } | null {
+  if (total <= 0) return null;
+  const p = correct / total;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * total)) / (1 + z2 / total);
+  const half = (z / (1 + z2 / total)) * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
