@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', '.gpu', 'bench-out', 'public', 'node_modules', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dist-test', '.gpu', 'bench-out', 'public', 'node_modules', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

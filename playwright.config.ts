@@ -2,6 +2,7 @@ import { defineConfig, devices } from '@playwright/test';
 import { launchOptions } from './scripts/browser.mjs';
 
 const PORT = Number(process.env.HEADSTART_PORT ?? 4173);
+const OUT_DIR = `dist-test/${PORT}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -30,7 +31,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    // A test build (window.headstart) in its own folder per port, so parallel runs never share files.
+    command: `VITE_HEADSTART_TEST_API=1 npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 180_000,

@@ -15,6 +15,8 @@ export const FILES_PREFIX = '/__files/';
 export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
+    // The runners drive the app through window.headstart, which only test builds carry.
+    process.env.VITE_HEADSTART_TEST_API = '1';
     await build({ logLevel: 'error' });
   }
   const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'error' });

@@ -101,7 +101,7 @@ async function writeSamples(write: (tx: SamplesTx) => Promise<unknown>[]): Promi
 }
 
 /** Adds samples and the project record in one transaction: all are written, or none. */
-export function addSamples(samples: StoredSample[], project: StoredProject): Promise<void> {
+export function putSamples(samples: StoredSample[], project: StoredProject): Promise<void> {
   return writeSamples((tx) => [...samples.map((s) => tx.objectStore('samples').put(s)), tx.objectStore('project').put(project, CURRENT)]);
 }
 
@@ -118,7 +118,7 @@ export async function getSamples(ids: string[]): Promise<StoredSample[]> {
 }
 
 /** Re-files samples under another class, appended after its `firstOrder - 1` existing ones. */
-export async function moveSamples(ids: string[], classId: string, firstOrder: number): Promise<void> {
+export async function setSamplesClass(ids: string[], classId: string, firstOrder: number): Promise<void> {
   const db = await openDb();
   const tx = db.transaction('samples', 'readwrite');
   await Promise.all([

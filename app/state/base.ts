@@ -20,8 +20,13 @@ export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Reads the worker's memory figures; informative only, so a dead worker just leaves them as they were. */
 export async function refreshMemory(): Promise<void> {
-  set({ memory: await workerApi().memory() });
+  try {
+    set({ memory: await workerApi().memory() });
+  } catch {
+    // The crash handler tells the user about a dead worker.
+  }
 }
 
 export async function refreshStorage(): Promise<void> {

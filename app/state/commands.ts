@@ -5,20 +5,8 @@
 export { dismissNotice, notify, refreshMemory, refreshStorage } from './base';
 export { exportDataset, importFolder, importZip } from './datasetCommands';
 export { loadModel, recoverFromWorkerCrashes, requestedBackend } from './model';
-export {
-  addClass,
-  addFiles,
-  clearSelection,
-  deleteAllData,
-  deleteClass,
-  deleteSamples,
-  keepStorage,
-  moveClass,
-  moveSamples,
-  renameClass,
-  setActiveClass,
-  toggleSelected,
-  undoDelete,
-  validateClassName,
-} from './project';
+export { addClass, moveClass, renameClass, setActiveClass, validateClassName } from './classes';
+export { deleteAllData, deleteClass, deleteSamples, undoDelete } from './deletion';
+export { addFiles, keepStorage } from './ingest';
+export { clearSelection, moveSamples, toggleSelected } from './samples';
 export { predict, stopTraining, train, updateSettings } from './training';

@@ -3,7 +3,8 @@ import * as db from '../platform/db';
 import { groupByFolder, readZip, writeDatasetZip, type GroupedDataset, type PathedFile } from '../platform/dataset';
 import { downloadBlob } from '../platform/download';
 import { get, notify } from './base';
-import { addClass, addFiles } from './project';
+import { addClass } from './classes';
+import { addFiles } from './ingest';
 
 /** Adds a folder-per-class dataset: existing classes (same name) are filled, new ones created. */
 async function importGrouped(grouped: GroupedDataset): Promise<void> {

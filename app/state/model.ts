@@ -43,13 +43,28 @@ export async function loadModel(avoid: BackendName[] = []): Promise<void> {
 }
 
 
+/** Restarts tried within RESTART_WINDOW_MS before crash recovery gives up. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
 /**
  * When the worker dies (a crash, a lost GPU device) the project is safe in IndexedDB: say so,
  * start a new worker (avoiding WebGPU if the GPU was lost), and restore everything from storage.
+ * After MAX_RESTARTS restarts within a minute it gives up and says so, instead of looping.
  */
 export function recoverFromWorkerCrashes(): () => void {
+  let restarts: number[] = [];
   return onWorkerCrash((reason) => {
     const s = get();
+    const now = Date.now();
+    restarts = restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (restarts.length >= MAX_RESTARTS) {
+      forgetShownProject();
+      set({ model: { status: 'error', info: null, error: `the ML worker stopped ${restarts.length + 1} times in a row (${reason})` } });
+      notify('error', `The ML worker keeps stopping (${reason}), so Headstart stopped restarting it. Your saved classes and images are safe; reload the page to try again.`);
+      return;
+    }
+    restarts.push(now);
     const failed = s.model.info?.choice.backend;
     const avoid: BackendName[] = /GPU device/.test(reason) && failed ? [failed] : [];
     const during = s.training.status === 'training' ? ' during training' : s.ingest ? ' while adding images' : '';

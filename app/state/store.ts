@@ -26,7 +26,8 @@ export interface Notice {
   action?: 'undo';
 }
 
-export type TrainingStatus = 'idle' | 'training' | 'trained' | 'stopped' | 'error';
+/** 'waiting': queued behind images still being added. */
+export type TrainingStatus = 'idle' | 'waiting' | 'training' | 'trained' | 'stopped' | 'error';
 
 export interface HeadstartState {
   classes: ClassInfo[];

@@ -1,33 +1,52 @@
 /** Training, stopping, settings and prediction. */
 import { callback, workerApi } from '../worker/client';
 import { get, message, notify, refreshMemory, set } from './base';
-import { saveProject } from './project';
+import { runCommand } from './queue';
+import { saveProject } from './samples';
 import type { HeadstartState } from './store';
 
-export async function train(): Promise<void> {
-  const { classes, settings } = get();
-  const usable = classes.filter((c) => c.sampleIds.length > 0);
-  const skipped = classes.filter((c) => c.sampleIds.length === 0);
-  if (usable.length < 2) {
+/**
+ * Trains on the classes that have images. Queued behind the commands before it: pressed during an
+ * ingest, it waits for those images to be saved and trains on them too ('waiting' until then).
+ * Deleting a class or everything cancels it (it stops after its current batch).
+ */
+export function train(): Promise<void> {
+  const ready = get().classes.filter((c) => c.sampleIds.length > 0).length >= 2;
+  if (!ready && !get().ingest) {
     notify('error', 'Add images to at least two classes before training.');
-    return;
+    return Promise.resolve();
   }
-  if (skipped.length > 0) notify('info', `Left out of training (no images): ${skipped.map((c) => c.name).join(', ')}.`);
-  set({ training: { status: 'training', history: [], summary: null, error: null, stale: false } });
-  try {
-    const summary = await workerApi().train(
-      { classIds: usable.map((c) => c.id), settings },
-      callback((report) => set((s) => ({ training: { ...s.training, history: [...s.training.history, report] } }))),
-    );
-    set((s) => ({ training: { ...s.training, status: summary.stopped ? 'stopped' : 'trained', summary } }));
-  } catch (error) {
-    set((s) => ({ training: { ...s.training, status: 'error', error: message(error) } }));
-  }
-  await refreshMemory();
+  set((s) => ({ training: { ...s.training, status: 'waiting', error: null } }));
+  return runCommand('train the model', 'all', async (signal) => {
+    const { classes, settings } = get();
+    const usable = classes.filter((c) => c.sampleIds.length > 0);
+    const skipped = classes.filter((c) => c.sampleIds.length === 0);
+    if (usable.length < 2) throw new Error('add images to at least two classes first');
+    if (skipped.length > 0) notify('info', `Left out of training (no images): ${skipped.map((c) => c.name).join(', ')}.`);
+    set({ training: { status: 'training', history: [], summary: null, error: null, stale: false } });
+    const stop = () => void workerApi().stop().catch(() => undefined);
+    signal.addEventListener('abort', stop);
+    try {
+      const summary = await workerApi().train(
+        { classIds: usable.map((c) => c.id), settings },
+        callback((report) => set((s) => ({ training: { ...s.training, history: [...s.training.history, report] } }))),
+      );
+      set((s) => ({ training: { ...s.training, status: summary.stopped ? 'stopped' : 'trained', summary } }));
+      if (summary.saveError) notify('error', `The model is trained and works now, but it was not saved (${summary.saveError}): it will be gone after a reload.`);
+    } catch (error) {
+      set((s) => ({ training: { ...s.training, status: 'error', error: message(error) } }));
+    } finally {
+      signal.removeEventListener('abort', stop);
+      await refreshMemory();
+    }
+  }).then(() => {
+    // A training cancelled before it started leaves the status it found.
+    if (get().training.status === 'waiting') set((s) => ({ training: { ...s.training, status: s.training.summary ? 'trained' : 'idle' } }));
+  });
 }
 
 export function stopTraining(): void {
-  void workerApi().stop();
+  void workerApi().stop().catch(() => undefined);
 }
 
 export function updateSettings(patch: Partial<HeadstartState['settings']>): void {
@@ -46,4 +65,3 @@ export async function predict(file: File): Promise<void> {
     set((s) => ({ prediction: { ...s.prediction, status: 'error', error: `${file.name}: ${message(error)}` } }));
   }
 }
-

@@ -100,6 +100,8 @@ export interface TrainSummary {
   headLayers: HeadLayerInfo[];
   optimizer: { name: string; variables: number; bytes: number; varList: string[] };
   trainMs: number;
+  /** Why the trained head could not be saved (it still works until the page is closed); null when saved. */
+  saveError: string | null;
 }
 
 export interface ClassScore {

@@ -1,0 +1,83 @@
+/**
+ * Deleting images and classes (with undo) and the whole project. Deletes go through the command
+ * queue; deleting a class first cancels the work on it (an ingest into it), deleting everything
+ * cancels all work and waits for the writes in flight before it clears storage.
+ */
+import * as db from '../platform/db';
+import { workerApi } from '../worker/client';
+import { get, markStale, notify, refreshMemory, refreshStorage, set } from './base';
+import { ingestAndSave } from './ingest';
+import { forgetShownProject } from './project';
+import { cancelJobs, runCommand } from './queue';
+import { projectRecord, toInput, withoutSamples } from './samples';
+import { initialState } from './store';
+
+/** What the last delete removed, so it can be undone (images come back without re-embedding). */
+let undo: { classes: { info: { id: string; name: string }; index: number }[]; samples: db.StoredSample[] } | null = null;
+
+async function remove(sampleIds: string[], classIds: string[], what: () => string): Promise<void> {
+  const s = get();
+  const goneClasses = new Set(classIds);
+  const ids = new Set([...sampleIds.filter((id) => s.samples[id]), ...s.classes.filter((c) => goneClasses.has(c.id)).flatMap((c) => c.sampleIds)]);
+  const classes = s.classes.filter((c) => !goneClasses.has(c.id));
+  const stored = await db.getSamples([...ids]);
+  await db.deleteSamples([...ids], projectRecord({ ...s, classes }));
+  await workerApi().forget([...ids]);
+  undo = {
+    classes: s.classes.flatMap((c, index) => (goneClasses.has(c.id) ? [{ info: { id: c.id, name: c.name }, index }] : [])),
+    samples: stored,
+  };
+  const remaining = withoutSamples(ids);
+  set({ ...remaining, classes: remaining.classes.filter((c) => !goneClasses.has(c.id)) });
+  notify('info', `Deleted ${what()}.`, 'undo');
+  markStale();
+  await Promise.all([refreshMemory(), refreshStorage()]);
+}
+
+export function deleteClass(id: string): Promise<void> {
+  const name = get().classes.find((c) => c.id === id)?.name ?? 'a class';
+  cancelJobs([id]);
+  return runCommand(`delete class "${name}"`, [id], async () => {
+    const cls = get().classes.find((c) => c.id === id);
+    if (cls) await remove([], [id], () => `class "${cls.name}" and its ${cls.sampleIds.length} image(s)`);
+  }).then(() => undefined);
+}
+
+export function deleteSamples(ids: string[]): Promise<void> {
+  const classIds = [...new Set(ids.map((id) => get().samples[id]?.classId).filter((c) => c !== undefined))];
+  const one = ids.length === 1 ? get().samples[ids[0]]?.name : null;
+  const what = one ?? `${ids.length} images`;
+  return runCommand(`delete ${what}`, classIds, () => remove(ids, [], () => what)).then(() => undefined);
+}
+
+/** Puts back what the last delete removed: its classes (saved at once, even when empty), then its images. */
+export function undoDelete(): Promise<void> {
+  const last = undo;
+  undo = null;
+  if (!last) return Promise.resolve();
+  set((s) => ({ notices: s.notices.filter((n) => n.action !== 'undo') }));
+  return runCommand('undo the delete', last.classes.map((c) => c.info.id), async (signal) => {
+    const classes = get().classes.slice();
+    for (const { info, index } of last.classes) classes.splice(Math.min(index, classes.length), 0, { ...info, sampleIds: [] });
+    await db.saveProject(projectRecord({ ...get(), classes }));
+    set({ classes });
+    const known = new Set(classes.map((c) => c.id));
+    await ingestAndSave(last.samples.filter((x) => known.has(x.classId)).map(toInput), 'restored', signal);
+  }).then(() => undefined);
+}
+
+/** Deletes every class, image, embedding and trained head, here and in IndexedDB. */
+export function deleteAllData(): Promise<void> {
+  cancelJobs('all');
+  return runCommand('delete all data', 'all', async () => {
+    await workerApi().reset();
+    await db.clearAll();
+    forgetShownProject();
+    const s = get();
+    if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
+    undo = null;
+    set({ ...initialState(), model: s.model, notices: [] });
+    notify('info', 'All data deleted: a new, empty project.');
+    await Promise.all([refreshMemory(), refreshStorage()]);
+  }).then(() => undefined);
+}

@@ -1,0 +1,191 @@
+/**
+ * Ingest: samples in → decoded, hashed, embedded once (or their stored embedding reused), cached,
+ * and reported to the page batch by batch. Also the cache's other edits (forget, relabel).
+ * Bad files and duplicates never throw; a batch that fails as a whole gives its hashes back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { EMBED_BATCH } from '../ml/backbones';
+import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
+import type { DecodedImage } from './decode';
+import type { IngestBatch, SampleInput, SampleResult } from './protocol';
+import { decode, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
+
+interface Prepared {
+  sample: SampleInput;
+  hash: string;
+  /** The embedding saved by an earlier session, if any: then nothing is decoded or embedded. */
+  stored: Float32Array | undefined;
+  thumbnail: Blob;
+  image: DecodedImage | null;
+}
+
+/** Ingest jobs the page cancelled (checked between batches). */
+const cancelled = new Set<string>();
+
+/** Embeddings already computed for these hashes (by any earlier session), from IndexedDB. */
+async function storedEmbeddings(s: Session, hashes: string[]): Promise<(Float32Array | undefined)[]> {
+  if (!s.persist || hashes.length === 0) return hashes.map(() => undefined);
+  const spec = s.backbone.spec;
+  return getEmbeddings(hashes.map((h) => embeddingKey(spec.id, spec.preprocessVersion, h)));
+}
+
+/** Gives back the hashes these samples claimed, so the images can be added again later. */
+function releaseHashes(s: Session, owners: { sample: SampleInput; hash: string }[]): void {
+  for (const { sample, hash } of owners) if (s.byHash.get(hash)?.id === sample.id) s.byHash.delete(hash);
+}
+
+export function forgetHashes(s: Session, ids: Set<string>): void {
+  for (const [hash, owner] of s.byHash) if (ids.has(owner.id)) s.byHash.delete(hash);
+}
+
+/**
+ * Hashes and decodes a batch, refuses duplicates (of the project or within the batch) and looks up
+ * stored embeddings. New files go to the decoder before the first await, so they are hashed and
+ * decoded beside the embedding of the batch before (see decoder.ts). Bad files go to `fail`, never throw.
+ */
+async function prepareBatch(s: Session, batch: SampleInput[], fail: (sample: SampleInput, error: string) => void): Promise<Prepared[]> {
+  const size = s.backbone.spec.inputSize;
+  const uncached = batch.filter((sample) => !s.cache.has(sample.id));
+  // A saved sample (hash and thumbnail known) is decoded only if its embedding is gone.
+  const started = uncached.map((sample) => (sample.hash && sample.thumbnail ? null : decode(sample.blob, size)));
+  const outcomes = await Promise.all(
+    uncached.map(async (sample, i) => {
+      try {
+        const decoded = await started[i];
+        return { sample, hash: decoded?.hash ?? (sample.hash as string), image: decoded?.image ?? null };
+      } catch (error) {
+        fail(sample, (error as Error).message);
+        return null;
+      }
+    }),
+  );
+  const unique: { sample: SampleInput; hash: string; image: DecodedImage | null }[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome) continue;
+    const twin = s.byHash.get(outcome.hash);
+    if (twin) fail(outcome.sample, `it is the same image as "${twin.name}", already in the project`);
+    else {
+      s.byHash.set(outcome.hash, { id: outcome.sample.id, name: outcome.sample.name });
+      unique.push(outcome);
+    }
+  }
+  let known: (Float32Array | undefined)[];
+  try {
+    known = await storedEmbeddings(s, unique.map((u) => u.hash));
+  } catch (error) {
+    releaseHashes(s, unique);
+    throw error;
+  }
+  const prepared = await Promise.all(
+    unique.map(async ({ sample, hash, image }, i) => {
+      try {
+        const stored = known[i];
+        if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
+        const decoded = image ?? (await decode(sample.blob, size)).image;
+        return { sample, hash, stored, thumbnail: decoded.thumbnail, image: decoded };
+      } catch (error) {
+        s.byHash.delete(hash);
+        fail(sample, (error as Error).message);
+        return null;
+      }
+    }),
+  );
+  return prepared.filter((p) => p !== null);
+}
+
+/** Embeds (or reuses the stored embeddings of) one prepared batch and appends it to the cache. */
+function cacheBatch(s: Session, good: Prepared[], saving: Promise<unknown>[]): Promise<void> | void {
+  const toEmbed = good.filter((g) => !g.stored);
+  const reused = good.filter((g) => g.stored);
+  const dim = s.cache.dim;
+  if (reused.length > 0) {
+    const flat = new Float32Array(reused.length * dim);
+    reused.forEach((g, i) => flat.set(g.stored as Float32Array, i * dim));
+    s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), tf.tensor2d(flat, [reused.length, dim]));
+  }
+  if (toEmbed.length === 0) return;
+  const embeddings = embedDecoded(s.backbone, toEmbed.map((g) => g.image as DecodedImage));
+  s.embeddingsComputed += toEmbed.length;
+  s.cache.add(toEmbed.map((g) => g.sample.id), toEmbed.map((g) => g.sample.classId), embeddings);
+  if (!s.persist) return;
+  return embeddings.data().then((data) => {
+    const values = data as Float32Array;
+    const spec = s.backbone.spec;
+    // A cache: if storage is full the image still works now and is re-embedded after a reload.
+    saving.push(
+      putEmbeddings(toEmbed.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim)])).catch(() => undefined),
+    );
+  });
+}
+
+/**
+ * Decodes, embeds (batched, once per image ever: embeddings are kept in IndexedDB by content hash)
+ * and caches samples. Each batch's results (accepted with thumbnail and hash, or refused with the
+ * reason) go to `onBatch` as soon as the batch is cached. `cancelIngest(jobId)` stops it between
+ * batches: what was not reported yet is not cached and its hashes are given back.
+ */
+export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: IngestBatch) => void | Promise<void>): Promise<void> {
+  return exclusive(async () => {
+    const s = ready();
+    let pending: SampleResult[] = [];
+    const fail = (sample: SampleInput, error: string) => pending.push({ id: sample.id, name: sample.name, ok: false, error });
+    const batches: SampleInput[][] = [];
+    for (let start = 0; start < samples.length; start += EMBED_BATCH) batches.push(samples.slice(start, start + EMBED_BATCH));
+    const saving: Promise<unknown>[] = [];
+    let done = 0;
+    let last: void | Promise<void> = undefined;
+    // Decoding the next batch (off-thread in the browser) overlaps embedding the current one.
+    let next = batches.length > 0 ? prepareBatch(s, batches[0], fail) : null;
+    try {
+      for (let k = 0; k < batches.length && next; k++) {
+        const good = await next;
+        if (cancelled.has(jobId)) {
+          releaseHashes(s, good);
+          next = null;
+          break;
+        }
+        next = k + 1 < batches.length ? prepareBatch(s, batches[k + 1], fail) : null;
+        try {
+          await cacheBatch(s, good, saving);
+        } catch (error) {
+          s.cache.remove(good.map((g) => g.sample.id));
+          releaseHashes(s, good);
+          throw error;
+        }
+        for (const g of good) pending.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
+        done += batches[k].length;
+        const results = pending;
+        pending = [];
+        // Batches are sent without waiting for the page; the last is awaited (below), so every report
+        // has arrived before this call returns (the callback's port is not the one this call answers on).
+        last = onBatch?.({ done, total: samples.length, results });
+        await yieldToEvents();
+      }
+    } finally {
+      // A batch prepared ahead of a failure or cancellation gives its hashes back.
+      if (next) releaseHashes(s, await next.catch(() => []));
+      cancelled.delete(jobId);
+    }
+    await last;
+    await Promise.all(saving);
+  });
+}
+
+/** Asks a running ingest to stop before its next batch. Not exclusive: it must run during the ingest. */
+export function cancelIngest(jobId: string): void {
+  cancelled.add(jobId);
+}
+
+/** Takes samples out of the cache and gives back their hashes. */
+export function forget(ids: string[]): Promise<void> {
+  return exclusive(async () => {
+    const s = ready();
+    s.cache.remove(ids);
+    forgetHashes(s, new Set(ids));
+  });
+}
+
+/** Files cached samples under another class (their embeddings stay as they are). */
+export function relabel(ids: string[], classId: string): Promise<void> {
+  return exclusive(async () => ready().cache.relabel(ids, classId));
+}

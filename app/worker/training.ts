@@ -1,0 +1,108 @@
+/** Training a new head on the cached embeddings, stopping it, and predicting with it. */
+import * as tf from '@tensorflow/tfjs';
+import { createHead, predictHead, predictRows, trainHead } from '../ml/head';
+import { computeMetrics } from '../ml/metrics';
+import { persistHead } from './headStore';
+import type { ClassScore, EpochReport, TrainRequest, TrainSummary } from './protocol';
+import { decode, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
+
+let stopRequested = false;
+
+function describe(s: Session, head: tf.LayersModel, request: TrainRequest, started: number) {
+  return {
+    classIds: request.classIds.slice(),
+    params: { frozen: s.backbone.paramCount, trainable: head.countParams() },
+    headLayers: head.layers.map((layer) => ({
+      name: layer.name,
+      kind: layer.getClassName(),
+      outputShape: JSON.stringify(layer.outputShape),
+      params: layer.countParams(),
+    })),
+    trainMs: performance.now() - started,
+  };
+}
+
+/**
+ * Trains a new head on the cached embeddings. Only the head's variables reach the optimizer.
+ * The new head is live once trained even if saving it fails: the summary then says `saved: false`.
+ */
+export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => void): Promise<TrainSummary> {
+  stopRequested = false;
+  return exclusive(async () => {
+    const s = ready();
+    const started = performance.now();
+    const { rows, labels } = s.cache.labelledRows(request.classIds);
+    const present = new Set(labels);
+    const empty = request.classIds.filter((_, i) => !present.has(i));
+    if (empty.length > 0) throw new Error(`Every class needs at least one image (${empty.length} class(es) have none).`);
+    const features = s.cache.matrix();
+    const numClasses = request.classIds.length;
+    const run = async (settings: TrainRequest['settings'], phase: EpochReport['phase']) => {
+      const head = createHead(s.cache.dim, numClasses, settings);
+      try {
+        const outcome = await trainHead({ head, features, rows, labels, numClasses, settings, phase, onEpoch, shouldStop: () => stopRequested, yieldToEvents });
+        return { head, outcome };
+      } catch (error) {
+        head.dispose();
+        throw error;
+      }
+    };
+    const measured = await run(request.settings, 'measure');
+    const { outcome } = measured;
+    const scope = outcome.validation.length > 0 ? 'validation' : 'training';
+    const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
+    const predicted = await predictRows(measured.head, features, positions.map((p) => rows[p]));
+    const metrics = computeMetrics(positions.map((p) => labels[p]), predicted, numClasses);
+    let head = measured.head;
+    let refit = false;
+    if (request.settings.refitOnAll && scope === 'validation' && !outcome.stopped) {
+      const final = await run({ ...request.settings, validationFraction: 0 }, 'final');
+      if (final.outcome.stopped) final.head.dispose();
+      else {
+        measured.head.dispose();
+        head = final.head;
+        refit = true;
+      }
+    }
+    s.head?.dispose();
+    s.head = head;
+    s.headClassIds = request.classIds.slice();
+    const summary: TrainSummary = {
+      stopped: outcome.stopped,
+      refit,
+      epochsRun: outcome.epochsRun,
+      history: outcome.history,
+      metrics: { ...metrics, scope },
+      optimizer: outcome.optimizer,
+      saveError: null,
+      ...describe(s, head, request, started),
+    };
+    if (s.persist) {
+      try {
+        await persistHead(head, summary);
+      } catch (error) {
+        summary.saveError = error instanceof DOMException && error.name === 'QuotaExceededError' ? 'the browser storage is full' : (error as Error).message;
+      }
+    }
+    return summary;
+  });
+}
+
+/** Asks a running training to stop after its current batch. Not exclusive: it must run during training. */
+export function stop(): void {
+  stopRequested = true;
+}
+
+/** Class probabilities for one image, best first. */
+export function predict(blob: Blob): Promise<ClassScore[]> {
+  return exclusive(async () => {
+    const s = ready();
+    if (!s.head) throw new Error('Train the model before predicting.');
+    const { image } = await decode(blob, s.backbone.spec.inputSize);
+    const head = s.head;
+    const probs = tf.tidy(() => predictHead(head, embedDecoded(s.backbone, [image])));
+    const values = await probs.data();
+    probs.dispose();
+    return s.headClassIds.map((classId, i) => ({ classId, probability: values[i] })).sort((a, b) => b.probability - a.probability);
+  });
+}
