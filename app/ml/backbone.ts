@@ -39,7 +39,8 @@ async function loadGraph(spec: BackboneSpec, source: string | tf.io.IOHandler): 
 async function loadLayers(spec: BackboneSpec, source: string | tf.io.IOHandler): Promise<Backbone> {
   const model = await tf.loadLayersModel(source);
   const cut = model.getLayer(spec.cutPoint).getOutputAt(0) as tf.SymbolicTensor;
-  const pooled = tf.layers.globalAveragePooling2d({}).apply(cut) as tf.SymbolicTensor;
+  // A feature map is average-pooled to a vector; a cut point that is already a vector is the embedding.
+  const pooled = cut.rank === 4 ? (tf.layers.globalAveragePooling2d({}).apply(cut) as tf.SymbolicTensor) : cut;
   const extractor = tf.model({ inputs: model.inputs, outputs: pooled });
   extractor.trainable = false;
   return {

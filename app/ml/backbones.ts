@@ -27,6 +27,16 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     featureDim: 1792,
     preprocessVersion: 1,
   },
+  mobilenet_v2_140_layers: {
+    id: 'mobilenet_v2_140_layers',
+    label: 'MobileNetV2 1.4 (TF-Hub feature vector as a layers model)',
+    kind: 'layers',
+    folder: 'mobilenet_v2_140_layers',
+    cutPoint: 'feature_vector',
+    inputSize: 224,
+    featureDim: 1792,
+    preprocessVersion: 1,
+  },
   mobilenet_v2_100: {
     id: 'mobilenet_v2_100',
     label: 'MobileNetV2 1.0 (Keras, out_relu pooled)',

@@ -1,8 +1,10 @@
 /** Helpers shared by the ML unit tests (Node, TF.js CPU backend). Not used by the app. */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import type { BackboneSpec } from './backbones';
+import { rgbaToPixels } from './imageInput';
 
 /** Loads a model folder written by scripts/prepare-models.mjs from disk. */
 export function diskModel(folder: string): tf.io.IOHandler {
@@ -63,4 +65,23 @@ export function twoClassPixels(perClass: number, size: number): { pixels: tf.Ten
       labels: [...new Array(perClass).fill(0), ...new Array(perClass).fill(1)],
     };
   });
+}
+
+/**
+ * The real images of e2e/fixtures (64×64 Noto emoji PNGs with alpha), decoded with pngjs, composited on
+ * white as the app does, and resized to size×size: [n, size, size, 3] in [0, 1], in path order.
+ */
+export function fixturePixels(size: number, count?: number): { pixels: tf.Tensor4D; paths: string[] } {
+  const root = join(__dirname, '..', '..', 'e2e', 'fixtures');
+  const paths = (readdirSync(root, { recursive: true }) as string[]).filter((p) => p.endsWith('.png')).sort().slice(0, count);
+  const pixels = tf.tidy(() =>
+    tf.stack(
+      paths.map((p) => {
+        const png = PNG.sync.read(readFileSync(join(root, p)));
+        const rgb = tf.tensor3d(rgbaToPixels(png.data, png.width), [png.height, png.width, 3]);
+        return tf.image.resizeBilinear(rgb, [size, size]);
+      }),
+    ),
+  ) as tf.Tensor4D;
+  return { pixels, paths };
 }
