@@ -93,7 +93,8 @@ export class HeadstartPage {
         return p && p.imageUrl !== before && p.status !== 'running' ? p.status : 'waiting';
       }, { timeout: 120_000 })
       .toBe('done');
-    return (await this.page.getByTestId('prediction').textContent()) ?? '';
+    // The class with the highest score (the first bar), even when it is below the "not sure" threshold.
+    return (await this.page.getByTestId('score-bars').locator('li span').first().textContent()) ?? '';
   }
 
   /** Reloads the page and waits for the backbone, as `open` does (but fails as soon as loading fails). */
