@@ -32,3 +32,15 @@ export async function grabFrame(video: HTMLVideoElement, name: string): Promise<
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
   return blob && new File([blob], name, { type: 'image/jpeg' });
 }
+
+/** The centre square of the current frame at `size` px, as a JPEG Blob: all the model looks at, and quick to encode. */
+export async function grabCentreSquare(video: HTMLVideoElement, size: number): Promise<Blob | null> {
+  const w = video.videoWidth;
+  const h = video.videoHeight;
+  if (w === 0 || h === 0) return null;
+  const side = Math.min(w, h);
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = size;
+  canvas.getContext('2d')?.drawImage(video, (w - side) / 2, (h - side) / 2, side, side, 0, 0, size, size);
+  return new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+}

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { addFiles, importFolder, importZip, notify } from '../state/commands';
+import { Announcer } from './Announcer';
 import { useStore } from '../state/store';
 import type { PathedFile } from '../platform/dataset';
 import { ClassList } from './ClassList';
@@ -8,6 +9,7 @@ import { DropZone } from './DropZone';
 import { Header } from './Header';
 import { Notices } from './Notices';
 import { SelectionBar } from './SelectionBar';
+import { StatusDock } from './StatusDock';
 import { PredictPanel } from './PredictPanel';
 import { ProjectBar } from './ProjectBar';
 import { TrainPanel } from './TrainPanel';
@@ -41,18 +43,22 @@ export function App() {
   return (
     <DropZone className="app" onDrop={dropOnPage}>
       <Header />
-      <ProjectBar />
-      <DatasetBar />
-      <Notices />
-      <SelectionBar />
-      <main className="layout">
-        <ClassList />
-        <aside className="side">
+      <main>
+        <Notices />
+        <SelectionBar />
+        <div className="layout">
+          <ClassList />
           <TrainPanel />
           <PredictPanel />
-        </aside>
+        </div>
+        <div className="toolbar">
+          <DatasetBar />
+          <ProjectBar />
+        </div>
+        <UnderTheHood />
       </main>
-      <UnderTheHood />
+      <StatusDock />
+      <Announcer />
     </DropZone>
   );
 }

@@ -1,22 +1,18 @@
 import { useStore } from '../state/store';
 import { OfflineStatus } from './OfflineStatus';
 
+/** Plain words only: is the model ready, does the app work offline. The details are in "Under the hood". */
 export function Header() {
   const model = useStore((s) => s.model);
-  const choice = model.info?.choice;
   const status =
-    model.status === 'ready' ? 'Backbone ready' : model.status === 'error' ? `Model failed to load: ${model.error}` : 'Loading backbone…';
+    model.status === 'ready' ? 'Model ready' : model.status === 'error' ? `The model could not load: ${model.error}` : 'Loading the model…';
   return (
     <header className="header">
       <h1>Headstart</h1>
-      <span className={`model-status ${model.status}`} data-testid="model-status">
+      <span className={`model-status ${model.status}`} data-testid="model-status" role="status">
         {status}
       </span>
-      <span className="backend" title={choice?.reason}>
-        Backend: <strong data-testid="backend">{choice?.backend ?? '…'}</strong>
-      </span>
       <OfflineStatus />
-      {choice && <span className="backend-reason">{choice.reason}</span>}
     </header>
   );
 }

@@ -15,7 +15,7 @@ export function Notices() {
               Undo
             </button>
           )}
-          <button type="button" aria-label="Dismiss" onClick={() => dismissNotice(n.id)}>
+          <button type="button" aria-label="Dismiss message" onClick={() => dismissNotice(n.id)}>
             ×
           </button>
         </li>

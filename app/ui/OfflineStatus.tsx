@@ -18,10 +18,10 @@ export function OfflineStatus() {
   }
   if (offlineReady) {
     return (
-      <span className="offline-status" data-testid="offline-ready" title="The app and its model are cached on this device">
+      <span className="offline-status" data-testid="offline-ready" title="The app and its model are saved on this device">
         Ready to work offline
       </span>
     );
   }
-  return null;
+  return <span className="offline-status pending">Works offline once it has finished downloading</span>;
 }

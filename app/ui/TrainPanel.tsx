@@ -1,57 +1,47 @@
 import { stopTraining, train } from '../state/commands';
 import { useStore } from '../state/store';
+import { trainBlocker } from '../state/trainReadiness';
 import { MetricsView } from './MetricsView';
 import { ProgressBar } from './ProgressBar';
 import { SettingsForm } from './SettingsForm';
 import { TrainingChart } from './TrainingChart';
-import type { EpochReport } from '../worker/protocol';
-
-function statusText(status: string, last: EpochReport | undefined, epochs: number, error: string | null, stale: boolean): string {
-  const epoch = last?.epoch ?? 0;
-  switch (status) {
-    case 'training':
-      return last?.phase === 'final' ? `Final fit on all images… epoch ${epoch} of ${epochs}` : `Training… epoch ${epoch} of ${epochs}`;
-    case 'trained':
-      return stale ? 'Model trained (images changed since: train again)' : 'Model trained';
-    case 'stopped':
-      return `Stopped after ${epoch} epochs (model trained on what it saw)`;
-    case 'error':
-      return `Training failed: ${error}`;
-    default:
-      return 'Not trained yet';
-  }
-}
+import { trainStatusText } from './trainStatus';
 
 export function TrainPanel() {
   const training = useStore((s) => s.training);
-  const modelReady = useStore((s) => s.model.status === 'ready');
+  const blocker = useStore(trainBlocker);
   const epochs = useStore((s) => s.settings.epochs);
   const last = training.history.at(-1);
   const running = training.status === 'training';
   return (
-    <section className="panel" aria-label="Training">
-      <h2>Train</h2>
-      <SettingsForm disabled={running} />
+    <section className="panel sticky" aria-labelledby="train-heading">
+      <h2 id="train-heading">2. Train</h2>
       <div className="buttons">
-        <button type="button" data-testid="train-button" disabled={!modelReady || running} onClick={() => void train()}>
+        <button type="button" data-testid="train-button" disabled={blocker !== null || running} aria-describedby={blocker ? 'train-reason' : undefined} onClick={() => void train()}>
           Train model
         </button>
         <button type="button" data-testid="stop-button" disabled={!running} onClick={stopTraining}>
           Stop
         </button>
+        {blocker && (
+          <span id="train-reason" className="train-reason" data-testid="train-reason">
+            {blocker}
+          </span>
+        )}
       </div>
       <p data-testid="train-status" className={`train-status ${training.status}`}>
-        {statusText(training.status, last, epochs, training.error, training.stale)}
+        {trainStatusText(training, epochs)}
       </p>
       {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={epochs} />}
-      {last && (
-        <p className="epoch-line" data-testid="epoch-line">
-          loss {last.loss.toFixed(3)} · accuracy {(last.accuracy * 100).toFixed(1)}%
-          {last.valAccuracy !== null && ` · validation accuracy ${(last.valAccuracy * 100).toFixed(1)}%`}
+      {last && running && (
+        <p className="epoch-line hint" data-testid="epoch-line">
+          loss {last.loss.toFixed(3)} · on the training images {(last.accuracy * 100).toFixed(1)}%
+          {last.valAccuracy !== null && ` · on images held out ${(last.valAccuracy * 100).toFixed(1)}%`}
         </p>
       )}
-      <TrainingChart history={training.history.filter((h) => h.phase === 'measure')} />
       {training.summary && <MetricsView summary={training.summary} />}
+      <TrainingChart history={training.history.filter((h) => h.phase === 'measure')} />
+      <SettingsForm disabled={running} />
     </section>
   );
 }

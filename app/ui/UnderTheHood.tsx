@@ -1,52 +1,82 @@
+import type { ReactNode } from 'react';
 import { useStore } from '../state/store';
 import { megabytes } from './format';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const mb = (bytes: number) => megabytes(bytes, 2);
 
+/** One figure: the precise value for practitioners, then one sentence of plain language. */
+function Figure({ term, plain, children, testId }: { term: string; plain: string; children: ReactNode; testId?: string }) {
+  return (
+    <>
+      <dt>{term}</dt>
+      <dd>
+        <span data-testid={testId}>{children}</span>
+        <span className="plain">{plain}</span>
+      </dd>
+    </>
+  );
+}
+
 /** What transfer learning is doing, with live numbers from the worker. */
 export function UnderTheHood() {
   const info = useStore((s) => s.model.info);
   const summary = useStore((s) => s.training.summary);
   const memory = useStore((s) => s.memory);
+  const choice = info?.choice;
+  const measured = choice ? Object.entries(choice.measuredMs).map(([b, ms]) => `${b} ${ms.toFixed(0)} ms/image`) : [];
   return (
     <details className="panel under-the-hood" data-testid="under-the-hood">
       <summary>Under the hood</summary>
       <p>
         Feature extraction: the pre-trained backbone is <strong>frozen</strong>. Its early layers already detect general shapes and
         textures learned from ImageNet, so each of your images is run through it once and its embedding (a vector of{' '}
-        {info ? n(info.backbone.featureDim) : '…'} numbers) is cached on the {info?.choice.backend ?? '…'} backend. Only a new, small
+        {info ? n(info.backbone.featureDim) : '…'} numbers) is cached on the {choice?.backend ?? '…'} backend. Only a new, small
         head sized to your classes is trained, and the optimizer is handed only the head's variables: no gradients or optimizer state are
         spent on frozen weights.
       </p>
       <dl>
-        <dt>Backbone</dt>
-        <dd>{info ? `${info.backbone.label}, input ${info.backbone.inputSize}×${info.backbone.inputSize}` : '…'}</dd>
-        <dt>Frozen parameters</dt>
-        <dd data-testid="frozen-params">{info ? n(info.backbone.paramCount) : '…'}</dd>
-        <dt>Trainable parameters</dt>
-        <dd data-testid="trainable-params">{summary ? n(summary.params.trainable) : 'train to see'}</dd>
-        <dt>Layers that train</dt>
+        <Figure term="Backend" testId="backend" plain="The part of your browser that does the arithmetic: the graphics card (webgpu, webgl) or the processor (wasm, cpu).">
+          {choice?.backend ?? '…'}
+        </Figure>
+        <dt>Why this backend</dt>
         <dd>
+          <span className="backend-reason">{choice?.reason ?? '…'}</span>
+          {measured.length > 0 && ` (measured: ${measured.join(', ')})`}
+          <span className="plain">Headstart tried what this device offers and kept the fastest.</span>
+        </dd>
+        <Figure term="Model load" plain="How long it took to get the pre-trained model ready on this device.">
+          {info ? `${(info.loadMs / 1000).toFixed(1)} s` : '…'}
+        </Figure>
+        <Figure term="Backbone" plain="The pre-trained network that turns each picture into a list of numbers describing it.">
+          {info ? `${info.backbone.label}, input ${info.backbone.inputSize}×${info.backbone.inputSize}` : '…'}
+        </Figure>
+        <Figure term="Frozen parameters" testId="frozen-params" plain="Numbers the model learned before, from millions of photos; your training never changes them.">
+          {info ? n(info.backbone.paramCount) : '…'}
+        </Figure>
+        <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">
+          {summary ? n(summary.params.trainable) : 'train to see'}
+        </Figure>
+        <Figure term="Layers that train" plain="The small new part added on top of the model to tell your classes apart.">
           {summary
             ? summary.headLayers.map((l) => `${l.name} (${l.kind}, ${n(l.params)} params, out ${l.outputShape})`).join('; ')
             : 'the head, once trained'}
-        </dd>
-        <dt>Optimizer</dt>
-        <dd>
+        </Figure>
+        <Figure term="Optimizer" plain="The method that nudges the trainable numbers after each batch of images, and the memory it needs to do so.">
           {summary
             ? `${summary.optimizer.name} over ${summary.optimizer.varList.length} variables; state: ${summary.optimizer.variables} moment tensors, ${mb(summary.optimizer.bytes)}`
             : '…'}
-        </dd>
-        <dt>Embedding cache</dt>
-        <dd>{memory ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` : '…'}</dd>
-        <dt>Tensors in memory</dt>
-        <dd>{memory ? `${n(memory.numTensors)} tensors, ${mb(memory.numBytes)}` : '…'}</dd>
+        </Figure>
+        <Figure term="Embedding cache" plain="Each picture is described once and the description kept, so training again is quick.">
+          {memory ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` : '…'}
+        </Figure>
+        <Figure term="Tensors in memory" plain="The blocks of numbers the model is holding right now, and how much memory they take.">
+          {memory ? `${n(memory.numTensors)} tensors, ${mb(memory.numBytes)}` : '…'}
+        </Figure>
         {summary && (
-          <>
-            <dt>Last training</dt>
-            <dd>{`${summary.epochsRun} epochs in ${(summary.trainMs / 1000).toFixed(1)} s`}</dd>
-          </>
+          <Figure term="Last training" plain="How many passes over your images the training made, and how long it took.">
+            {`${summary.epochsRun} epochs in ${(summary.trainMs / 1000).toFixed(1)} s`}
+          </Figure>
         )}
       </dl>
     </details>

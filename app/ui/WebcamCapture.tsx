@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
-import { grabFrame, listCameras, openCamera, stopCamera, type CameraChoice } from '../platform/camera';
+import { useRef, useState } from 'react';
+import { grabFrame, type CameraChoice } from '../platform/camera';
 import { addFiles } from '../state/commands';
+import { useCamera } from './useCamera';
 
 /** Frames per second captured while the record button is held. */
 const FPS = 8;
@@ -9,34 +10,10 @@ const FPS = 8;
 export function WebcamCapture({ classId }: { classId: string }) {
   const [open, setOpen] = useState(false);
   const [choice, setChoice] = useState<CameraChoice>({ facingMode: 'user' });
-  const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
-  const [error, setError] = useState<string | null>(null);
   const [count, setCount] = useState(0);
-  const video = useRef<HTMLVideoElement>(null);
+  const { video, cameras, error } = useCamera(open, choice);
   const frames = useRef<File[]>([]);
   const timer = useRef<number | null>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    let stream: MediaStream | null = null;
-    let cancelled = false;
-    openCamera(choice)
-      .then(async (s) => {
-        if (cancelled) return stopCamera(s);
-        stream = s;
-        if (video.current) {
-          video.current.srcObject = s;
-          await video.current.play().catch(() => undefined);
-        }
-        setError(null);
-        setCameras(await listCameras());
-      })
-      .catch((e: Error) => setError(`The camera could not start: ${e.message}`));
-    return () => {
-      cancelled = true;
-      stopCamera(stream);
-    };
-  }, [open, choice]);
 
   const start = () => {
     frames.current = [];
