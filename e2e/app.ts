@@ -167,9 +167,44 @@ export function parseCsp(policy: string): Record<string, string[]> {
   return directives;
 }
 
+/** What IndexedDB holds: class names in order, and each saved image's class name (null: no such class) and hash. */
+export function stored(page: Page) {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('headstart');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const read = <T,>(store: string, key?: string) =>
+      new Promise<T>((resolve, reject) => {
+        const request = key === undefined ? db.transaction(store).objectStore(store).getAll() : db.transaction(store).objectStore(store).get(key);
+        request.onsuccess = () => resolve(request.result as T);
+        request.onerror = () => reject(request.error);
+      });
+    const project = await read<{ classes: { id: string; name: string }[] } | undefined>('project', 'current');
+    const samples = await read<{ classId: string; hash: string }[]>('samples');
+    db.close();
+    const names = new Map((project?.classes ?? []).map((c) => [c.id, c.name]));
+    return { classes: project?.classes.map((c) => c.name) ?? [], samples: samples.map((x) => ({ className: names.get(x.classId) ?? null, hash: x.hash })) };
+  });
+}
+
+/**
+ * Every test fails on an uncaught error or unhandled promise rejection in the page: a command
+ * whose failure nobody hears is a bug even when the screen looks right.
+ */
 export const test = base.extend<{ app: HeadstartPage }>({
   app: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    await page.addInitScript(() => {
+      addEventListener('unhandledrejection', (e) => console.error(`unhandledrejection: ${String((e.reason as Error)?.message ?? e.reason)}`));
+    });
+    page.on('console', (m) => {
+      if (m.text().startsWith('unhandledrejection:')) errors.push(m.text());
+    });
     await use(new HeadstartPage(page));
+    expect(errors, 'uncaught errors in the page').toEqual([]);
   },
 });
 

@@ -50,13 +50,13 @@ export function deleteSamples(ids: string[]): Promise<void> {
   return runCommand(`delete ${what}`, classIds, () => remove(ids, [], () => what)).then(() => undefined);
 }
 
-/** Puts back what the last delete removed: its classes (saved at once, even when empty), then its images. */
+/** Puts back what the last delete before it removed: its classes (saved at once, even when empty), then its images. */
 export function undoDelete(): Promise<void> {
-  const last = undo;
-  undo = null;
-  if (!last) return Promise.resolve();
   set((s) => ({ notices: s.notices.filter((n) => n.action !== 'undo') }));
-  return runCommand('undo the delete', last.classes.map((c) => c.info.id), async (signal) => {
+  return runCommand('undo the delete', 'all', async (signal) => {
+    const last = undo;
+    undo = null;
+    if (!last) return;
     const classes = get().classes.slice();
     for (const { info, index } of last.classes) classes.splice(Math.min(index, classes.length), 0, { ...info, sampleIds: [] });
     await db.saveProject(projectRecord({ ...get(), classes }));

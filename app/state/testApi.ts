@@ -5,6 +5,7 @@
 import { computeMetrics } from '../ml/metrics';
 import { workerApi, workerDied } from '../worker/client';
 import * as commands from './commands';
+import { idle } from './queue';
 import { useStore } from './store';
 
 export interface HeadstartTestApi {
@@ -14,6 +15,8 @@ export interface HeadstartTestApi {
   metrics: typeof computeMetrics;
   /** Simulates the worker crashing (the app must recover). */
   crashWorker: () => void;
+  /** Resolves once every project command queued so far has finished. */
+  settled: typeof idle;
 }
 
 declare global {
@@ -23,5 +26,5 @@ declare global {
 }
 
 export function installTestApi(): void {
-  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics, crashWorker: () => workerDied('simulated crash (test)') };
+  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics, crashWorker: () => workerDied('simulated crash (test)'), settled: idle };
 }

@@ -1,0 +1,94 @@
+/** Actions that overlap: each must leave the screen, IndexedDB and the worker agreeing, after a reload too. */
+import { expect, images, stored, test, type HeadstartPage } from './app';
+import { solidPng } from './images';
+
+/** `count` distinct small images (each its own grey, so its own hash). */
+const greys = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ name: `grey-${from + i}.png`, mimeType: 'image/png', buffer: solidPng(40, 40, from + i) }));
+
+async function dropManyAndWaitForFirstBatch(app: HeadstartPage, index: number, count: number): Promise<void> {
+  await app.card(index).getByTestId('sample-input').setInputFiles(greys(count));
+  await expect.poll(async () => Number(await app.card(index).getByTestId('sample-count').textContent()), { timeout: 120_000 }).toBeGreaterThan(0);
+}
+
+test('deleting a class while its images are still being added removes it for good, after a reload too', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('big');
+  await app.addClass('kept');
+  await app.addImages(1, images('train', 'fruit', 2), 2);
+  await dropManyAndWaitForFirstBatch(app, 0, 120);
+  await app.card(0).getByTestId('delete-class').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(1);
+  await expect.poll(() => page.evaluate(() => window.headstart?.state().ingest)).toBeNull();
+  expect(await app.counts()).toEqual([['kept', 2]]);
+  expect((await app.memory())?.cachedEmbeddings).toBe(2);
+
+  await app.reload();
+  expect(await app.counts()).toEqual([['kept', 2]]);
+  const db = await stored(page);
+  expect(db.classes).toEqual(['kept']);
+  expect(db.samples.map((x) => x.className)).toEqual(['kept', 'kept']);
+  // Every image of the deleted class can be added again (its hash was given back).
+  await app.addClass('again');
+  await app.addImages(1, greys(20), 20);
+});
+
+test('"delete all" while images are being added leaves an empty project, after a reload too', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('big');
+  await dropManyAndWaitForFirstBatch(app, 0, 120);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('delete-all').click();
+  await expect(page.getByTestId('notice').filter({ hasText: 'All data deleted' })).toBeVisible();
+  await expect.poll(() => page.evaluate(() => window.headstart?.state().ingest)).toBeNull();
+  expect(await app.counts()).toEqual([]);
+  expect((await app.memory())?.cachedEmbeddings).toBe(0);
+  await app.reload();
+  expect(await app.counts()).toEqual([]);
+  expect(await stored(page)).toEqual({ classes: [], samples: [] });
+});
+
+test('undoing the deletion of an empty class brings it back for good', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('empty');
+  await app.addClass('other');
+  await app.card(0).getByTestId('delete-class').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(1);
+  await page.getByTestId('notice').getByRole('button', { name: /undo/i }).click();
+  await expect(page.getByTestId('class-card')).toHaveCount(2);
+  await expect.poll(async () => (await stored(page)).classes).toEqual(['empty', 'other']);
+  await app.reload();
+  expect(await app.counts()).toEqual([['empty', 0], ['other', 0]]);
+});
+
+test('Train pressed while images are being added waits for them, then trains on every image', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('fruit');
+  await app.addImages(0, images('train', 'fruit', 3), 3);
+  await app.addClass('face');
+  await app.setEpochs(10);
+  await app.card(1).getByTestId('sample-input').setInputFiles(images('train', 'face', 6));
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText(/trained/i, { timeout: 180_000 });
+  expect(await app.counts()).toEqual([['fruit', 3], ['face', 6]]);
+  // Had it trained before the last images were saved, the model would be marked out of date.
+  await expect(page.getByTestId('train-status')).not.toContainText(/train again|changed/i);
+  expect(await page.evaluate(() => window.headstart?.state().training.stale)).toBe(false);
+});
+
+test('when the trained model cannot be saved the user is told, and Preview still works', async ({ app, page }) => {
+  await app.open();
+  await app.setUpClasses({ fruit: 3, face: 3 });
+  // The worker saves the head: its own IndexedDB reports the quota error from now on.
+  for (const worker of page.workers())
+    await worker.evaluate(() => {
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if (this.name === 'head') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return put.apply(this, args);
+      };
+    });
+  await app.setEpochs(20);
+  await app.train();
+  await expect(page.getByTestId('notice').filter({ hasText: 'not saved' })).toContainText('storage is full');
+  expect(await app.predict(images('test', 'face')[0])).toBe('face');
+});
