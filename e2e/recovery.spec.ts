@@ -28,3 +28,20 @@ test('a reload in the middle of training loses nothing that was saved', async ({
   await expect(page.getByLabel('Epochs')).toHaveValue('400');
   expect((await app.memory())?.embeddingsComputed).toBe(0);
 });
+
+test('a worker that keeps dying is restarted a few times, then the app stops and says so', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('fruit');
+  await app.addImages(0, images('train', 'fruit', 2), 2);
+  for (let crash = 1; crash <= 4; crash++) {
+    await page.evaluate(() => window.headstart?.crashWorker());
+    if (crash < 4) await expect(page.getByTestId('model-status')).toContainText(/ready/i, { timeout: 180_000 });
+  }
+  await expect(page.getByTestId('notice').filter({ hasText: 'stopped restarting' })).toContainText('reload the page');
+  // It gave up: no fifth worker is started.
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('model-status')).not.toContainText(/ready|loading/i);
+  // The project is safe: a reload brings it back.
+  await app.reload();
+  expect(await app.counts()).toEqual([['fruit', 2]]);
+});
