@@ -22,8 +22,9 @@ export function smallTapTargets(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLElement>('button, select, input:not([type=file]), summary, label.file-button'))
       .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-      .map((el) => ({ el, box: el.getBoundingClientRect() }))
-      .filter(({ el, box }) => box.height < 44 || (box.width < 44 && el.getAttribute('type') !== 'checkbox'))
+      // A checkbox is tapped through its label.
+      .map((el) => ({ el, box: (el.getAttribute('type') === 'checkbox' ? (el.closest('label') ?? el) : el).getBoundingClientRect() }))
+      .filter(({ box }) => box.height < 44 || box.width < 44)
       .map(({ el, box }) => `${el.tagName.toLowerCase()} "${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`),
   );
 }

@@ -17,7 +17,15 @@ export function TrainPanel() {
     <section className="panel sticky" aria-labelledby="train-heading">
       <h2 id="train-heading">2. Train</h2>
       <div className="buttons">
-        <button type="button" data-testid="train-button" disabled={blocker !== null || running} aria-describedby={blocker ? 'train-reason' : undefined} onClick={() => void train()}>
+        {/* Not disabled while training (aria-disabled): a disabled button would drop the keyboard focus to the page. */}
+        <button
+          type="button"
+          data-testid="train-button"
+          disabled={blocker !== null}
+          aria-disabled={running}
+          aria-describedby={blocker ? 'train-reason' : undefined}
+          onClick={() => running || void train()}
+        >
           Train model
         </button>
         <button type="button" data-testid="stop-button" disabled={!running} onClick={stopTraining}>
