@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, computeMetrics, wilsonInterval } from './metrics';
+import { argmaxRows, computeMetrics, thresholdFromMeasured, wilsonInterval, type MeasuredImage } from './metrics';
 import { seededRandom, stratifiedSplit } from './random';
 
 describe('computeMetrics', () => {
@@ -41,6 +41,26 @@ describe('wilsonInterval', () => {
 
   it('has nothing to say about zero images', () => {
     expect(wilsonInterval(0, 0)).toBeNull();
+  });
+});
+
+describe('thresholdFromMeasured', () => {
+  const image = (truth: number, predicted: number, confidence: number): MeasuredImage => ({ sampleId: `s${confidence}`, truth, predicted, confidence });
+
+  it('puts the threshold just above the most confident mistake, so every mistake would say "not sure"', () => {
+    const t = thresholdFromMeasured([image(0, 0, 0.97), image(1, 0, 0.62), image(1, 1, 0.9), image(0, 1, 0.41)]);
+    expect(t).toBeCloseTo(0.65, 10);
+    expect(t).toBeGreaterThan(0.62);
+  });
+
+  it('with no mistakes, lets every right answer through (at most 50%)', () => {
+    expect(thresholdFromMeasured([image(0, 0, 0.97), image(1, 1, 0.43)])).toBeCloseTo(0.4, 10);
+    expect(thresholdFromMeasured([image(0, 0, 0.99), image(1, 1, 0.98)])).toBeCloseTo(0.5, 10);
+  });
+
+  it('never asks for more than 95%, and has nothing to say without images', () => {
+    expect(thresholdFromMeasured([image(0, 1, 0.999)])).toBeCloseTo(0.95, 10);
+    expect(thresholdFromMeasured([])).toBeNull();
   });
 });
 

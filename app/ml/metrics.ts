@@ -52,3 +52,26 @@ export function wilsonInterval(correct: number, total: number, z = 1.96): { low:
   const half = (z / (1 + z2 / total)) * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total));
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
+
+/** One image the metrics were measured on, as the worker reports it: its class, the model's answer and how sure it was. */
+export interface MeasuredImage {
+  sampleId: string;
+  /** Index into the summary's classIds. */
+  truth: number;
+  predicted: number;
+  /** The probability the model gave its answer. */
+  confidence: number;
+}
+
+/**
+ * The "not sure" threshold the held-out images suggest, in steps of 5%: just above the most confident
+ * mistake, so each of them would have said "not sure"; with no mistakes, just below the least confident
+ * right answer (at most 50%), so every one of them is named. Null when there is nothing to go on.
+ */
+export function thresholdFromMeasured(images: readonly MeasuredImage[]): number | null {
+  if (images.length === 0) return null;
+  const wrong = images.filter((m) => m.truth !== m.predicted).map((m) => m.confidence);
+  const step = (x: number) => Math.round(x * 20) / 20;
+  if (wrong.length > 0) return Math.min(0.95, step(Math.floor(Math.max(...wrong) * 20) / 20 + 0.05));
+  return Math.min(0.5, step(Math.floor(Math.min(...images.map((m) => m.confidence)) * 20) / 20));
+}
