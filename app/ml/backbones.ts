@@ -13,6 +13,11 @@ export interface BackboneSpec {
    * Bumped whenever preprocessing changes, so cached embeddings computed the old way are not reused.
    */
   preprocessVersion: number;
+  /**
+   * Graph models: the id of the layers backbone with the same embeddings, which the model export is
+   * built from (TF.js cannot re-export a graph model).
+   */
+  layersTwin?: string;
 }
 
 export const BACKBONES: Record<string, BackboneSpec> = {
@@ -26,6 +31,8 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     inputSize: 224,
     featureDim: 1792,
     preprocessVersion: 1,
+    // Embeds ingest and prediction (faster on wasm: docs/benchmarks.md); the export uses its layers twin.
+    layersTwin: 'mobilenet_v2_140_layers',
   },
   mobilenet_v2_140_layers: {
     id: 'mobilenet_v2_140_layers',
@@ -59,4 +66,11 @@ export function getBackboneSpec(id: string): BackboneSpec {
   const spec = BACKBONES[id];
   if (!spec) throw new Error(`Unknown backbone "${id}". Known: ${Object.keys(BACKBONES).join(', ')}`);
   return spec;
+}
+
+/** The layers backbone a model export is built from: the backbone itself, or a graph model's layers twin. */
+export function exportSourceSpec(spec: BackboneSpec): BackboneSpec {
+  if (spec.kind === 'layers') return spec;
+  if (!spec.layersTwin) throw new Error(`${spec.label} cannot be exported: it has no layers model`);
+  return getBackboneSpec(spec.layersTwin);
 }

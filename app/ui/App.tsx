@@ -7,6 +7,7 @@ import { ClassList } from './ClassList';
 import { DatasetBar } from './DatasetBar';
 import { DropZone } from './DropZone';
 import { Header } from './Header';
+import { ModelExport } from './ModelExport';
 import { Notices } from './Notices';
 import { SelectionBar } from './SelectionBar';
 import { StatusDock } from './StatusDock';
@@ -53,6 +54,7 @@ export function App() {
         </div>
         <div className="toolbar">
           <DatasetBar />
+          <ModelExport />
           <ProjectBar />
         </div>
         <UnderTheHood />

@@ -9,6 +9,7 @@ import { loadBackbone } from '../ml/backbone';
 import { DEFAULT_BACKBONE_ID, getBackboneSpec, type BackboneSpec } from '../ml/backbones';
 import { EmbeddingCache } from '../ml/embeddingCache';
 import { chooseBackend } from './backend';
+import { modelFilesApi } from './exportApi';
 import { benchApi } from './benchApi';
 import { restoreHead } from './headStore';
 import { cancelIngest, forget, ingest, relabel } from './ingest';
@@ -78,6 +79,7 @@ export const api = {
   train,
   stop,
   predict,
+  ...modelFilesApi,
 
   memory(): MemoryInfo {
     const m = tf.memory();

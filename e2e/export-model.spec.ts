@@ -1,0 +1,104 @@
+import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { HTML_SNIPPET, MODULE_SNIPPET } from '../app/ui/exportSnippets';
+import { expect, images, test } from './app';
+
+const CLASSES = ['fruit', 'vehicle', 'face'];
+/** A second origin on the loopback, answered entirely by page.route: the pages that use the export. */
+const ELSEWHERE = 'http://localhost:4999';
+const root = join(import.meta.dirname, '..');
+const TM_FILES: Record<string, string> = {
+  '/tf.min.js': join(root, 'e2e/tm-compat/node_modules/@tensorflow/tfjs/dist/tf.min.js'),
+  '/teachablemachine-image.min.js': join(root, 'e2e/tm-compat/node_modules/@teachablemachine/image/dist/teachablemachine-image.min.js'),
+  '/tf.fesm.js': join(root, 'node_modules/@tensorflow/tfjs/dist/tf.fesm.js'),
+};
+const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript', json: 'application/json', html: 'text/html', png: 'image/png', bin: 'application/octet-stream' };
+
+type Scores = Record<string, number>;
+
+/** Serves the unzipped export under /model/, the libraries, the snippet pages and the current photo. */
+async function serveElsewhere(page: Page, model: Record<string, Uint8Array>, photo: () => Buffer): Promise<void> {
+  const pages: Record<string, string> = {
+    '/tm.html': `<!doctype html><html><body>${HTML_SNIPPET}</body></html>`,
+    '/module.html': `<!doctype html><html><body>
+<script type="importmap">{ "imports": { "@tensorflow/tfjs": "/tf.fesm.js" } }</script>
+<script type="module">
+  import { classify } from '/classify.js';
+  const img = new Image();
+  img.src = 'photo.png';
+  await img.decode();
+  document.body.dataset.result = JSON.stringify(await classify(img));
+</script></body></html>`,
+    '/classify.js': MODULE_SNIPPET,
+  };
+  await page.route(`${ELSEWHERE}/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    const type = CONTENT_TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream';
+    let body: Buffer | string | undefined;
+    if (path in pages) body = pages[path];
+    else if (path in TM_FILES) body = readFileSync(TM_FILES[path]);
+    else if (path === '/photo.png') body = photo();
+    else if (path.startsWith('/model/') && model[path.slice('/model/'.length)]) body = Buffer.from(model[path.slice('/model/'.length)]);
+    await (body === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ status: 200, contentType: type, body }));
+  });
+}
+
+function maxDiff(a: Scores, b: Scores): number {
+  return Math.max(...Object.keys(a).map((k) => Math.abs(a[k] - b[k])));
+}
+const top = (s: Scores) => Object.entries(s).sort((x, y) => y[1] - x[1])[0][0];
+
+test('the exported model gives Headstart\'s predictions in Teachable Machine\'s library and in TF.js', async ({ app, page, context }) => {
+  await app.open();
+  await expect(page.getByTestId('export-model')).toHaveCount(0);
+  await app.setUpClasses({ fruit: 6, vehicle: 6, face: 6 });
+  await app.train();
+
+  // Headstart's own probabilities for the held-out images.
+  const heldOut = CLASSES.flatMap((c) => images('test', c));
+  const ours: Scores[] = [];
+  for (const file of heldOut) {
+    await app.predict(file);
+    ours.push(await page.evaluate(() => {
+      const s = window.headstart!.state();
+      return Object.fromEntries(s.prediction.scores.map((p) => [s.classes.find((c) => c.id === p.classId)!.name, p.probability]));
+    }));
+  }
+
+  await page.getByTestId('export-model').click();
+  await expect(page.getByTestId('snippet-html')).toHaveText(HTML_SNIPPET, { useInnerText: false });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model-download').click()]);
+  const zip = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  const modelJson = JSON.parse(new TextDecoder().decode(zip['model.json']));
+  const metadata = JSON.parse(new TextDecoder().decode(zip['metadata.json']));
+  expect(metadata).toMatchObject({ labels: CLASSES, imageSize: 224, fit: 'cover', packageName: 'headstart' });
+  expect(modelJson.modelTopology.model_config.class_name).toBe('Model');
+  const shards: string[] = modelJson.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
+  expect(shards.length).toBeGreaterThan(1);
+  expect(Object.keys(zip).sort()).toEqual(['metadata.json', 'model.json', ...shards].sort());
+
+  let photo = heldOut[0];
+  const elsewhere = await context.newPage();
+  await serveElsewhere(elsewhere, zip, () => readFileSync(photo));
+  const diffs = { tm: 0, module: 0 };
+  for (const [i, file] of heldOut.entries()) {
+    photo = file;
+    await elsewhere.goto(`${ELSEWHERE}/tm.html`);
+    await expect(elsewhere.locator('#result')).not.toBeEmpty({ timeout: 120_000 });
+    const tmScores = JSON.parse((await elsewhere.locator('#result').textContent())!) as { className: string; probability: number }[];
+    const tm = Object.fromEntries(tmScores.map((s) => [s.className, s.probability]));
+    expect(top(tm), `${basename(file)} in Teachable Machine's library`).toBe(top(ours[i]));
+    diffs.tm = Math.max(diffs.tm, maxDiff(tm, ours[i]));
+
+    await elsewhere.goto(`${ELSEWHERE}/module.html`);
+    await expect(elsewhere.locator('body')).toHaveAttribute('data-result', /label/, { timeout: 120_000 });
+    const mod = Object.fromEntries((JSON.parse((await elsewhere.locator('body').getAttribute('data-result'))!) as { label: string; probability: number }[]).map((s) => [s.label, s.probability]));
+    expect(top(mod), `${basename(file)} with @tensorflow/tfjs`).toBe(top(ours[i]));
+    diffs.module = Math.max(diffs.module, maxDiff(mod, ours[i]));
+  }
+  console.log(`max |probability difference| over ${heldOut.length} held-out images: Teachable Machine ${diffs.tm.toExponential(2)}, TF.js module ${diffs.module.toExponential(2)}`);
+  expect(diffs.tm).toBeLessThan(0.02);
+  expect(diffs.module).toBeLessThan(0.02);
+});
