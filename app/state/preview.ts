@@ -3,7 +3,8 @@
  * store (not in it) so the preview can change without touching the project's state; plain data only.
  */
 import { create } from 'zustand';
-import type { ClassScore } from '../worker/protocol';
+import { thresholdFromMeasured } from '../ml/metrics';
+import type { ClassScore, TrainSummary } from '../worker/protocol';
 import { workerApi } from '../worker/client';
 import { message, set as setMain } from './base';
 
@@ -23,6 +24,12 @@ export const usePreview = create<PreviewState>(() => ({ threshold: DEFAULT_THRES
 
 export function setThreshold(threshold: number): void {
   usePreview.setState({ threshold, thresholdSource: 'user' });
+}
+
+/** A new training's threshold: the one its measured images suggest, or the default. */
+export function adoptThreshold(summary: TrainSummary | null): void {
+  const suggested = summary?.measured ? thresholdFromMeasured(summary.measured) : null;
+  usePreview.setState(suggested === null ? { threshold: DEFAULT_THRESHOLD, thresholdSource: 'default' } : { threshold: suggested, thresholdSource: 'validation' });
 }
 
 /** The top class, or null when the model is not sure enough to name one. */

@@ -1,6 +1,9 @@
+import { useState } from 'react';
 import { useStore } from '../state/store';
 import type { TrainSummary } from '../worker/protocol';
 import { Accuracies } from './Accuracies';
+import { MeasuredList } from './MeasuredList';
+import { Mistakes } from './Mistakes';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
 
@@ -8,7 +11,11 @@ const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}
 export function MetricsView({ summary }: { summary: TrainSummary }) {
   const classes = useStore((s) => s.classes);
   const name = (id: string) => classes.find((c) => c.id === id)?.name ?? '(deleted class)';
-  const { metrics } = summary;
+  const { metrics, measured } = summary;
+  // The cell clicked, as [true class, predicted class]: its images are listed under the table.
+  const [cell, setCell] = useState<[number, number] | null>(null);
+  const inCell = cell && measured ? measured.filter((m) => m.truth === cell[0] && m.predicted === cell[1]) : [];
+  const cellText = (n: number, t: number, p: number) => `${n} ${name(summary.classIds[t])} image${n === 1 ? '' : 's'} ${t === p ? 'recognised' : `called ${name(summary.classIds[p])}`}`;
   return (
     <div className="metrics" data-testid="metrics">
       <Accuracies summary={summary} />
@@ -43,7 +50,13 @@ export function MetricsView({ summary }: { summary: TrainSummary }) {
               </th>
               {row.map((n, p) => (
                 <td key={p} className={t === p ? 'diag' : n > 0 ? 'off' : ''}>
-                  {n}
+                  {measured && n > 0 ? (
+                    <button type="button" aria-label={cellText(n, t, p)} aria-pressed={cell?.[0] === t && cell[1] === p} onClick={() => setCell(cell?.[0] === t && cell[1] === p ? null : [t, p])}>
+                      {n}
+                    </button>
+                  ) : (
+                    n
+                  )}
                 </td>
               ))}
               <td>{pct(metrics.perClass[t])}</td>
@@ -51,6 +64,14 @@ export function MetricsView({ summary }: { summary: TrainSummary }) {
           ))}
         </tbody>
       </table>
+      {measured && <p className="hint">Click a number to see those images.</p>}
+      {cell && (
+        <div data-testid="cell-images">
+          <h3>{cellText(inCell.length, cell[0], cell[1])}</h3>
+          <MeasuredList images={inCell} classIds={summary.classIds} testId="cell-image-list" />
+        </div>
+      )}
+      <Mistakes summary={summary} />
     </div>
   );
 }

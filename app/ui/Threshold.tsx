@@ -1,4 +1,6 @@
-import { setThreshold, usePreview } from '../state/preview';
+import { useEffect } from 'react';
+import { adoptThreshold, setThreshold, usePreview } from '../state/preview';
+import { useStore } from '../state/store';
 
 const SOURCE = { default: 'the default', validation: 'set from the held-out images', user: 'set by you' };
 
@@ -6,6 +8,8 @@ const SOURCE = { default: 'the default', validation: 'set from the held-out imag
 export function Threshold() {
   const threshold = usePreview((s) => s.threshold);
   const source = usePreview((s) => s.thresholdSource);
+  const summary = useStore((s) => s.training.summary);
+  useEffect(() => adoptThreshold(summary), [summary]);
   return (
     <label className="threshold">
       Say “not sure” below

@@ -4,9 +4,9 @@
  */
 import type { EpochReport } from '../ml/head';
 import type { HeadSettings } from '../ml/settings';
-import type { Metrics } from '../ml/metrics';
+import type { MeasuredImage, Metrics } from '../ml/metrics';
 
-export type { EpochReport, HeadSettings, Metrics };
+export type { EpochReport, HeadSettings, MeasuredImage, Metrics };
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -95,6 +95,8 @@ export interface TrainSummary {
   history: EpochReport[];
   /** Metrics on the held-out validation images, or on the training images when there were too few to hold any out. */
   metrics: Metrics & { scope: 'validation' | 'training' };
+  /** Each image the metrics were measured on (the confusion matrix's cells, the mistakes); absent in heads saved before. */
+  measured?: MeasuredImage[];
   classIds: string[];
   params: { frozen: number; trainable: number };
   headLayers: HeadLayerInfo[];
