@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HTML_SNIPPET, MODULE_SNIPPET } from '../app/ui/exportSnippets';
@@ -50,6 +50,13 @@ function maxDiff(a: Scores, b: Scores): number {
 }
 const top = (s: Scores) => Object.entries(s).sort((x, y) => y[1] - x[1])[0][0];
 
+/** Filled by the first test: the downloaded export and Headstart's own probabilities for each held-out image. */
+let exported: Record<string, Uint8Array> = {};
+let ours: Scores[] = [];
+const heldOut = CLASSES.flatMap((c) => images('test', c));
+
+test.describe.configure({ mode: 'serial' });
+
 test('the exported model gives Headstart\'s predictions in Teachable Machine\'s library and in TF.js', async ({ app, page, context }) => {
   await app.open();
   await expect(page.getByTestId('export-model')).toHaveCount(0);
@@ -57,8 +64,7 @@ test('the exported model gives Headstart\'s predictions in Teachable Machine\'s 
   await app.train();
 
   // Headstart's own probabilities for the held-out images.
-  const heldOut = CLASSES.flatMap((c) => images('test', c));
-  const ours: Scores[] = [];
+  ours = [];
   for (const file of heldOut) {
     await app.predict(file);
     ours.push(await page.evaluate(() => {
@@ -71,6 +77,7 @@ test('the exported model gives Headstart\'s predictions in Teachable Machine\'s 
   await expect(page.getByTestId('snippet-html')).toHaveText(HTML_SNIPPET, { useInnerText: false });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model-download').click()]);
   const zip = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  exported = zip;
   const modelJson = JSON.parse(new TextDecoder().decode(zip['model.json']));
   const metadata = JSON.parse(new TextDecoder().decode(zip['metadata.json']));
   expect(metadata).toMatchObject({ labels: CLASSES, imageSize: 224, fit: 'cover', packageName: 'headstart' });
@@ -101,4 +108,44 @@ test('the exported model gives Headstart\'s predictions in Teachable Machine\'s 
   console.log(`max |probability difference| over ${heldOut.length} held-out images: Teachable Machine ${diffs.tm.toExponential(2)}, TF.js module ${diffs.module.toExponential(2)}`);
   expect(diffs.tm).toBeLessThan(0.02);
   expect(diffs.module).toBeLessThan(0.02);
+});
+
+test('an export opens to classify images without training; bad files are named and change nothing', async ({ app, page }) => {
+  test.skip(Object.keys(exported).length === 0, 'needs the export of the test before');
+  await app.open();
+  await app.setUpClasses({ fruit: 2 });
+  const model = JSON.parse(new TextDecoder().decode(exported['model.json']));
+  const metadata = JSON.parse(new TextDecoder().decode(exported['metadata.json']));
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  const withLayer = structuredClone(model);
+  withLayer.modelTopology.model_config.config.layers[3].class_name = 'FancyConv2D';
+  const shard = model.weightsManifest[0].paths[1];
+  const zip = (files: Record<string, Uint8Array>) => Buffer.from(zipSync(files));
+  const bad: [string, Buffer, RegExp][] = [
+    ['photo.zip', readFileSync(heldOut[0]), /photo\.zip is not a zip file/],
+    ['no-shard.zip', zip(Object.fromEntries(Object.entries(exported).filter(([k]) => k !== shard))), new RegExp(`weight file ${shard} named in model\\.json is missing`)],
+    ['bad-json.zip', zip({ ...exported, 'model.json': new TextEncoder().encode('{"modelTopology":') }), /model\.json is not valid JSON/],
+    ['unknown-layer.zip', zip({ ...exported, 'model.json': json(withLayer) }), /layer TF\.js does not know.*FancyConv2D/],
+    ['small-input.zip', zip({ ...exported, 'metadata.json': json({ ...metadata, imageSize: 96 }) }), /not an RGB image of 96×96/],
+    ['labels.zip', zip({ ...exported, 'metadata.json': json({ ...metadata, labels: ['a', 'b'] }) }), /2 labels but the model has 3 outputs/],
+  ];
+  for (const [name, buffer, message] of bad) {
+    await page.getByTestId('open-model-input').setInputFiles({ name, mimeType: 'application/zip', buffer });
+    await expect(page.getByTestId('notice').filter({ hasText: name })).toContainText(message);
+  }
+  await expect(page.getByTestId('opened-model')).toHaveCount(0);
+  expect(await app.counts()).toEqual([['fruit', 2]]);
+
+  await page.getByTestId('open-model-input').setInputFiles({ name: 'headstart-model.zip', mimeType: 'application/zip', buffer: zip(exported) });
+  await expect(page.getByTestId('opened-model')).toContainText(CLASSES.join(', '));
+  for (const i of [0, 3]) {
+    await page.getByTestId('opened-model-predict-input').setInputFiles(heldOut[i]);
+    const first = page.getByTestId('opened-model-scores').locator('li').first();
+    await expect(first.locator('span')).toHaveText(top(ours[i]));
+    const percent = Number((await first.textContent())!.match(/([\d.]+)%/)![1]);
+    expect(Math.abs(percent / 100 - ours[i][top(ours[i])])).toBeLessThan(0.02);
+  }
+  // The project is as it was: its class, its images, no trained model.
+  expect(await app.counts()).toEqual([['fruit', 2]]);
+  await expect(page.getByTestId('export-model')).toHaveCount(0);
 });

@@ -9,6 +9,7 @@ import { DropZone } from './DropZone';
 import { Header } from './Header';
 import { ModelExport } from './ModelExport';
 import { Notices } from './Notices';
+import { OpenModel } from './OpenModel';
 import { SelectionBar } from './SelectionBar';
 import { StatusDock } from './StatusDock';
 import { PredictPanel } from './PredictPanel';
@@ -55,6 +56,7 @@ export function App() {
         <div className="toolbar">
           <DatasetBar />
           <ModelExport />
+          <OpenModel />
           <ProjectBar />
         </div>
         <UnderTheHood />
