@@ -35,6 +35,21 @@ test.describe('on a 1366×900 laptop', () => {
     const table = await page.locator('.confusion').boundingBox();
     expect((table?.x ?? 0) + (table?.width ?? 0)).toBeLessThanOrEqual((panel?.x ?? 0) + (panel?.width ?? 0));
 
+    // A cell of the confusion matrix opens its images; the mistakes view lists the wrong ones.
+    const matrix = page.locator('.confusion');
+    const fruitRight = Number(await matrix.locator('tbody tr').first().locator('td').first().textContent());
+    expect(fruitRight).toBeGreaterThan(0);
+    await matrix.getByRole('button', { name: /fruit images? recognised/ }).click();
+    await expect(page.getByTestId('cell-image-list').locator('li')).toHaveCount(fruitRight);
+    await expect(page.getByTestId('cell-image-list').locator('li').first()).toContainText('fruit: right');
+    const summary = await page.evaluate(() => window.headstart?.state().training.summary);
+    const wrong = (summary?.measured ?? []).filter((m) => m.truth !== m.predicted).length;
+    expect(summary?.measured).toHaveLength(summary?.metrics.count ?? -1);
+    await page.getByTestId('mistakes').locator('summary').click();
+    await expect(page.getByTestId('mistakes')).toContainText(`(${wrong})`);
+    await expect(page.getByTestId('mistake-list').locator('li')).toHaveCount(wrong);
+    await expectNoAxeViolations(page, 'trained page, a cell and the mistakes view open');
+
     // Scrolled to the bottom of the class list, the status and the prediction are still on screen.
     await page.mouse.wheel(0, 3000);
     expect(await app.predict(images('test', 'fruit')[0])).toBe('fruit');

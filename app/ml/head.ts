@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { argmaxRows } from './metrics';
 import { Adam, denseParams, headGradients, takeRows } from './headStep';
 import { seededRandom, shuffled, stratifiedSplit } from './random';
 import type { HeadSettings } from './settings';
@@ -181,11 +182,18 @@ export function predictHead(head: tf.LayersModel, features: tf.Tensor2D): tf.Ten
   return tf.tidy(() => head.predict(features) as tf.Tensor2D);
 }
 
-/** Predicted class index of each given row, read back asynchronously (safe on webgpu). */
+/** Each given row's predicted class index and the probability the head gave it, read back asynchronously (safe on webgpu). */
+export async function answerRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[]): Promise<{ predicted: number[]; confidence: number[] }> {
+  if (rows.length === 0) return { predicted: [], confidence: [] };
+  const probs = tf.tidy(() => head.predict(tf.gather(features, tf.tensor1d(rows as number[], 'int32'))) as tf.Tensor2D);
+  const classes = probs.shape[1];
+  const values = await probs.data();
+  probs.dispose();
+  const predicted = argmaxRows(values, classes);
+  return { predicted, confidence: predicted.map((c, r) => values[r * classes + c]) };
+}
+
+/** Predicted class index of each given row (see answerRows). */
 export async function predictRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[]): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const predicted = tf.tidy(() => (head.predict(tf.gather(features, tf.tensor1d(rows as number[], 'int32'))) as tf.Tensor2D).argMax(1));
-  const values = await predicted.data();
-  predicted.dispose();
-  return Array.from(values);
+  return (await answerRows(head, features, rows)).predicted;
 }

@@ -15,38 +15,41 @@ export function TrainPanel() {
   const running = training.status === 'training';
   return (
     <section className="panel sticky" aria-labelledby="train-heading">
-      <h2 id="train-heading">2. Train</h2>
-      <div className="buttons">
-        {/* Not disabled while training (aria-disabled): a disabled button would drop the keyboard focus to the page. */}
-        <button
-          type="button"
-          data-testid="train-button"
-          disabled={blocker !== null}
-          aria-disabled={running}
-          aria-describedby={blocker ? 'train-reason' : undefined}
-          onClick={() => running || void train()}
-        >
-          Train model
-        </button>
-        <button type="button" data-testid="stop-button" disabled={!running} onClick={stopTraining}>
-          Stop
-        </button>
-        {blocker && (
-          <span id="train-reason" className="train-reason" data-testid="train-reason">
-            {blocker}
-          </span>
+      {/* Stays at the top of the panel while the metrics below it scroll. */}
+      <div className="panel-top">
+        <h2 id="train-heading">2. Train</h2>
+        <div className="buttons">
+          {/* Not disabled while training (aria-disabled): a disabled button would drop the keyboard focus to the page. */}
+          <button
+            type="button"
+            data-testid="train-button"
+            disabled={blocker !== null}
+            aria-disabled={running}
+            aria-describedby={blocker ? 'train-reason' : undefined}
+            onClick={() => running || void train()}
+          >
+            Train model
+          </button>
+          <button type="button" data-testid="stop-button" disabled={!running} onClick={stopTraining}>
+            Stop
+          </button>
+          {blocker && (
+            <span id="train-reason" className="train-reason" data-testid="train-reason">
+              {blocker}
+            </span>
+          )}
+        </div>
+        <p data-testid="train-status" className={`train-status ${training.status}`}>
+          {trainStatusText(training, epochs)}
+        </p>
+        {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={epochs} />}
+        {last && running && (
+          <p className="epoch-line hint" data-testid="epoch-line">
+            loss {last.loss.toFixed(3)} · on the training images {(last.accuracy * 100).toFixed(1)}%
+            {last.valAccuracy !== null && ` · on images held out ${(last.valAccuracy * 100).toFixed(1)}%`}
+          </p>
         )}
       </div>
-      <p data-testid="train-status" className={`train-status ${training.status}`}>
-        {trainStatusText(training, epochs)}
-      </p>
-      {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={epochs} />}
-      {last && running && (
-        <p className="epoch-line hint" data-testid="epoch-line">
-          loss {last.loss.toFixed(3)} · on the training images {(last.accuracy * 100).toFixed(1)}%
-          {last.valAccuracy !== null && ` · on images held out ${(last.valAccuracy * 100).toFixed(1)}%`}
-        </p>
-      )}
       {training.summary && <MetricsView summary={training.summary} />}
       <TrainingChart history={training.history.filter((h) => h.phase === 'measure')} />
       <SettingsForm disabled={running} />

@@ -1,9 +1,9 @@
 /** Training a new head on the cached embeddings, stopping it, and predicting with it. */
 import * as tf from '@tensorflow/tfjs';
-import { createHead, predictHead, predictRows, trainHead } from '../ml/head';
+import { answerRows, createHead, predictHead, trainHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { persistHead } from './headStore';
-import type { ClassScore, EpochReport, TrainRequest, TrainSummary } from './protocol';
+import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
 import { decode, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
 
 let stopRequested = false;
@@ -51,8 +51,9 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     const { outcome } = measured;
     const scope = outcome.validation.length > 0 ? 'validation' : 'training';
     const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
-    const predicted = await predictRows(measured.head, features, positions.map((p) => rows[p]));
-    const metrics = computeMetrics(positions.map((p) => labels[p]), predicted, numClasses);
+    const answers = await answerRows(measured.head, features, positions.map((p) => rows[p]));
+    const metrics = computeMetrics(positions.map((p) => labels[p]), answers.predicted, numClasses);
+    const measuredImages: MeasuredImage[] = positions.map((p, i) => ({ sampleId: s.cache.ids[rows[p]], truth: labels[p], predicted: answers.predicted[i], confidence: answers.confidence[i] }));
     let head = measured.head;
     let refit = false;
     if (request.settings.refitOnAll && scope === 'validation' && !outcome.stopped) {
@@ -73,6 +74,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
       epochsRun: outcome.epochsRun,
       history: outcome.history,
       metrics: { ...metrics, scope },
+      measured: measuredImages,
       optimizer: outcome.optimizer,
       saveError: null,
       ...describe(s, head, request, started),
