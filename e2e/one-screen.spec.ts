@@ -57,7 +57,8 @@ test.describe('on a 1366×900 laptop', () => {
     await expect(page.getByTestId('prediction')).toBeInViewport();
     await expect(page.getByTestId('announcer')).toContainText(/Prediction: (fruit|Not sure)/);
 
-    // Above the threshold a class is named; at 95% an unsure answer says so instead.
+    // The threshold starts where the held-out images put it; above it a class is named, at 95% an unsure answer says so instead.
+    await expect(page.locator('.threshold')).toContainText('set from the held-out images');
     await page.getByTestId('threshold').fill('0');
     await expect(page.getByTestId('prediction')).toHaveText('fruit');
     await page.getByTestId('threshold').fill('0.95');
