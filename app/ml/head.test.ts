@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone, type Backbone } from './backbone';
 import { EmbeddingCache } from './embeddingCache';
-import { DEFAULT_HEAD_SETTINGS, balancedClassWeights, createHead, predictHead, predictRows, trainHead, trainableVariables } from './head';
+import { DEFAULT_HEAD_SETTINGS, balancedClassWeights, createHead, predictHead, predictRows, trainHead, trainableVariables, type HeadSettings } from './head';
 import { TINY_SPEC, tinyBackboneSource, twoClassPixels } from './testing';
 
 const settings = { ...DEFAULT_HEAD_SETTINGS, epochs: 15, batchSize: 4, learningRate: 0.01, hiddenUnits: 16, validationFraction: 0.25 };
@@ -88,14 +88,25 @@ describe('head training (feature extraction)', () => {
     head.dispose();
   });
 
-  it('does not leak tensors across repeated train and predict', async () => {
+  it('does not leak tensors across repeated train and predict, with every training option on', async () => {
+    const all: HeadSettings = {
+      ...settings,
+      epochs: 3,
+      dropout: 0.2,
+      labelSmoothing: 0.1,
+      earlyStoppingPatience: 1,
+      learningRateSchedule: 'cosine',
+      mirrorAugment: true,
+      testTimeFlip: true,
+    };
     const run = async () => {
-      const head = createHead(TINY_SPEC.featureDim, 2, { ...settings, epochs: 2 });
-      await train(head);
-      const probs = predictHead(head, cache.matrix());
+      const head = createHead(TINY_SPEC.featureDim, 2, all);
+      const { rows } = cache.labelledRows(['class0', 'class1']);
+      // Each row's other view: the row of the other image of the same class (stands in for its mirror).
+      await train(head, { settings: all, views: rows.map((r) => [r % 8 === 7 ? r - 1 : r + 1]) });
+      const probs = predictHead(head, cache.matrix(), cache.matrix());
       await probs.data();
       probs.dispose();
-      const { rows } = cache.labelledRows(['class0', 'class1']);
       await predictRows(head, cache.matrix(), rows);
       head.dispose();
     };
@@ -103,6 +114,48 @@ describe('head training (feature extraction)', () => {
     const baseline = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) await run();
     expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('stops early on the held-out loss and gives back the weights of its best epoch', async () => {
+    // Labels that have nothing to do with the images: the head can only overfit, so the held-out loss rises.
+    const { rows } = cache.labelledRows(['class0', 'class1']);
+    const noise = rows.map((_, i) => [0, 1, 1, 0, 1, 0, 0, 1][i % 8]);
+    const s: HeadSettings = { ...settings, epochs: 40, learningRate: 0.05, validationFraction: 0.5, earlyStoppingPatience: 3 };
+    const head = createHead(TINY_SPEC.featureDim, 2, s);
+    const byEpoch: Float32Array[][] = [];
+    const outcome = await trainHead({
+      head, features: cache.matrix(), rows, labels: noise, numClasses: 2, settings: s,
+      onEpoch: () => void byEpoch.push(trainableVariables(head).map((v) => v.dataSync() as Float32Array)),
+    });
+    const losses = outcome.history.map((h) => h.valLoss!);
+    const best = losses.indexOf(Math.min(...losses)) + 1;
+    expect(outcome.bestEpoch).toBe(best);
+    expect(outcome.epochsRun).toBe(best + 3);
+    expect(outcome.epochsRun).toBeLessThan(40);
+    const now = await Promise.all(trainableVariables(head).map((v) => v.data()));
+    now.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(byEpoch[best - 1][i])));
+    expect(now.some((values, i) => values.some((x, j) => x !== byEpoch.at(-1)![i][j]))).toBe(true);
+    head.dispose();
+  });
+
+  it('runs only as many epochs as asked when refitting after early stopping', async () => {
+    const head = createHead(TINY_SPEC.featureDim, 2, settings);
+    const outcome = await train(head, { settings: { ...settings, validationFraction: 0, earlyStoppingPatience: 2 }, epochLimit: 4 });
+    expect(outcome.epochsRun).toBe(4);
+    expect(outcome.bestEpoch).toBe(4);
+    head.dispose();
+  });
+
+  it('averages the prediction of an image and of its mirror', async () => {
+    const head = createHead(TINY_SPEC.featureDim, 3, settings);
+    const a = cache.matrix().slice([0, 0], [4, -1]) as tf.Tensor2D;
+    const b = cache.matrix().slice([8, 0], [4, -1]) as tf.Tensor2D;
+    const both = predictHead(head, a, b);
+    const expected = tf.tidy(() => predictHead(head, a).add(predictHead(head, b)).div(2));
+    const [got, want] = await Promise.all([both.data(), expected.data()]);
+    got.forEach((x, i) => expect(x).toBeCloseTo(want[i], 6));
+    tf.dispose([a, b, both, expected]);
+    head.dispose();
   });
 
   it('weights a small class up so it counts as much as a large one', () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { argmaxRows } from './metrics';
 import { Adam, denseParams, headGradients, takeRows } from './headStep';
 import { seededRandom, shuffled, stratifiedSplit } from './random';
+import { BestWeights, learningRateSchedule } from './schedule';
 import type { HeadSettings } from './settings';
 
 export { DEFAULT_HEAD_SETTINGS, type HeadSettings } from './settings';
@@ -65,6 +66,13 @@ export interface TrainOptions {
   onEpoch?: (report: EpochReport) => void;
   shouldStop?: () => boolean;
   phase?: EpochReport['phase'];
+  /**
+   * Other cached views of each example (e.g. its mirror): `views[p]` are rows of `features` showing
+   * the image of position p. Each epoch trains on one of the example's rows, drawn at random.
+   */
+  views?: readonly (readonly number[])[];
+  /** Run at most this many epochs of the `settings.epochs` schedule (the refit after early stopping). */
+  epochLimit?: number;
   /** Awaited after every batch so a Stop request can be heard; defaults to no wait. */
   yieldToEvents?: () => Promise<void>;
 }
@@ -73,6 +81,8 @@ export interface TrainOutcome {
   epochsRun: number;
   stopped: boolean;
   history: EpochReport[];
+  /** Epochs whose weights the head holds: the best held-out loss's with early stopping, else the last. */
+  bestEpoch: number;
   /** Positions (into `rows`) of the held-out validation examples, empty when none. */
   validation: number[];
   optimizer: { name: string; variables: number; bytes: number; varList: string[] };
@@ -93,15 +103,27 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
   const params = denseParams(head);
   const varList = trainableVariables(head);
   const optimizer = new Adam(varList, settings.learningRate);
+  const stepsPerEpoch = Math.ceil(split.train.length / settings.batchSize);
+  const rateAt = learningRateSchedule(settings, stepsPerEpoch);
+  const best = new BestWeights(varList, validation !== null ? settings.earlyStoppingPatience : 0);
+  const epochs = Math.min(settings.epochs, options.epochLimit ?? settings.epochs);
+  const views = options.views;
   const history: EpochReport[] = [];
   let stopped = false;
+  let step = 0;
   try {
-    for (let epoch = 0; epoch < settings.epochs && !stopped; epoch++) {
+    for (let epoch = 0; epoch < epochs && !stopped && !best.done(); epoch++) {
       const started = performance.now();
       const order = shuffled(split.train, random);
+      // Each example's row for this epoch: itself, or one of its other views.
+      const pickRow = (p: number) => {
+        const other = views?.[p] ?? [];
+        const v = other.length > 0 ? Math.floor(random() * (other.length + 1)) : 0;
+        return v === 0 ? rows[p] : other[v - 1];
+      };
       // The epoch's order goes up once (indices only: the embeddings never leave the device).
       const epochData = tf.tidy(() => ({
-        rows: tf.tensor1d(order.map((p) => rows[p]), 'int32'),
+        rows: tf.tensor1d(order.map(pickRow), 'int32'),
         labels: tf.tensor1d(order.map((p) => labels[p]), 'int32'),
       }));
       // Running sums of loss and correct predictions over the epoch's batches, kept on the device
@@ -113,21 +135,23 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
         const size = Math.min(settings.batchSize, order.length - start);
         const next = tf.tidy(() => {
           const batchLabels = epochData.labels.slice(start, size);
-          const step = headGradients(params, {
+          const result = headGradients(params, {
             xs: takeRows(features, epochData.rows.slice(start, size)),
             labels: batchLabels,
             weights: tf.gather(classWeights, batchLabels),
             numClasses,
+            labelSmoothing: settings.labelSmoothing,
             dropout: settings.dropout,
             // Drawn only with dropout, so the shuffles do not depend on the setting otherwise.
             seed: settings.dropout > 0 ? Math.floor(random() * 2 ** 31) : 0,
           });
-          optimizer.apply(step.grads);
-          return [lossSum.add(step.lossSum), correct.add(step.correct)];
+          optimizer.apply(result.grads, rateAt(step));
+          return [lossSum.add(result.lossSum), correct.add(result.correct)];
         });
         tf.dispose([lossSum, correct]);
         [lossSum, correct] = next;
         seen += size;
+        step++;
         if (options.yieldToEvents) await options.yieldToEvents();
         if (options.shouldStop?.()) {
           stopped = true;
@@ -158,10 +182,13 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       };
       history.push(report);
       options.onEpoch?.(report);
+      if (!stopped) best.observe(epoch + 1, report.valLoss);
     }
+    const bestEpoch = best.restore() ?? history.length;
     return {
       epochsRun: history.length,
       stopped,
+      bestEpoch,
       history,
       validation: split.validation,
       optimizer: {
@@ -171,21 +198,35 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       },
     };
   } finally {
+    best.dispose();
     optimizer.dispose();
     classWeights.dispose();
     if (validation) tf.dispose([validation.rows, validation.onehot]);
   }
 }
 
-/** Class probabilities [n, numClasses] for embeddings [n, dim]. */
-export function predictHead(head: tf.LayersModel, features: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => head.predict(features) as tf.Tensor2D);
+/**
+ * Class probabilities [n, numClasses] for embeddings [n, dim]; given the embeddings of the same images
+ * mirrored, the average of both predictions (test-time flip).
+ */
+export function predictHead(head: tf.LayersModel, features: tf.Tensor2D, mirrored?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const probs = head.predict(features) as tf.Tensor2D;
+    return mirrored ? (probs.add(head.predict(mirrored) as tf.Tensor2D).div(2) as tf.Tensor2D) : probs;
+  });
 }
 
-/** Each given row's predicted class index and the probability the head gave it, read back asynchronously (safe on webgpu). */
-export async function answerRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[]): Promise<{ predicted: number[]; confidence: number[] }> {
+/**
+ * Each given row's predicted class index and the probability the head gave it, read back
+ * asynchronously (safe on webgpu); given the mirrored images' matrix (row for row), from both views'
+ * average (test-time flip).
+ */
+export async function answerRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[], mirrored?: tf.Tensor2D): Promise<{ predicted: number[]; confidence: number[] }> {
   if (rows.length === 0) return { predicted: [], confidence: [] };
-  const probs = tf.tidy(() => head.predict(tf.gather(features, tf.tensor1d(rows as number[], 'int32'))) as tf.Tensor2D);
+  const probs = tf.tidy(() => {
+    const index = tf.tensor1d(rows as number[], 'int32');
+    return predictHead(head, tf.gather(features, index), mirrored ? tf.gather(mirrored, index) : undefined);
+  });
   const classes = probs.shape[1];
   const values = await probs.data();
   probs.dispose();
@@ -194,6 +235,6 @@ export async function answerRows(head: tf.LayersModel, features: tf.Tensor2D, ro
 }
 
 /** Predicted class index of each given row (see answerRows). */
-export async function predictRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[]): Promise<number[]> {
-  return (await answerRows(head, features, rows)).predicted;
+export async function predictRows(head: tf.LayersModel, features: tf.Tensor2D, rows: readonly number[], mirrored?: tf.Tensor2D): Promise<number[]> {
+  return (await answerRows(head, features, rows, mirrored)).predicted;
 }

@@ -8,35 +8,57 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The same loss through TF.js autodiff: mean over rows of weight · cross-entropy of the head's softmax. */
-function autodiff(head: tf.LayersModel, xs: tf.Tensor2D, labels: number[], weights: number[], numClasses: number) {
+/**
+ * The same loss through TF.js autodiff: mean over rows of weight · cross-entropy of the head's softmax
+ * against the (smoothed) targets, through the head's own Dense layers, with the step's dropout masks
+ * (drawn from the same seeds) after each hidden layer.
+ */
+function autodiff(head: tf.LayersModel, xs: tf.Tensor2D, labels: number[], weights: number[], numClasses: number, smoothing = 0, dropout = 0, seed = 0) {
   return tf.tidy(() => {
-    const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).cast('float32');
+    const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).cast('float32');
+    const ys = onehot.mul(1 - smoothing).add(smoothing / numClasses);
+    const dense = head.layers.filter((layer) => layer.getClassName() === 'Dense');
     const { value, grads } = tf.variableGrads(() => {
-      const probs = head.apply(xs) as tf.Tensor2D;
-      return ys.mul(probs.log()).sum(1).mul(tf.tensor1d(weights)).mean().neg() as tf.Scalar;
+      let a = xs as tf.Tensor;
+      dense.forEach((layer, i) => {
+        a = layer.apply(a) as tf.Tensor;
+        if (i < dense.length - 1 && dropout > 0) {
+          a = a.mul(tf.randomUniform(a.shape, 0, 1, 'float32', seed + i).greaterEqual(dropout).cast('float32').div(1 - dropout));
+        }
+      });
+      return ys.mul(a.log()).sum(1).mul(tf.tensor1d(weights)).mean().neg() as tf.Scalar;
     });
     return { value: tf.keep(value), grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.keep(g)])) };
   });
 }
 
 describe('hand-written head step', () => {
-  for (const hiddenUnits of [6, 0]) {
-    it(`matches autodiff's loss and gradients (hidden units: ${hiddenUnits})`, async () => {
+  const cases = [
+    { hiddenUnits: 6, labelSmoothing: 0, dropout: 0 },
+    { hiddenUnits: 0, labelSmoothing: 0, dropout: 0 },
+    { hiddenUnits: 6, labelSmoothing: 0.1, dropout: 0 },
+    { hiddenUnits: 0, labelSmoothing: 0.3, dropout: 0 },
+    { hiddenUnits: 6, labelSmoothing: 0, dropout: 0.5 },
+    { hiddenUnits: 6, labelSmoothing: 0.1, dropout: 0.3 },
+  ];
+  for (const { hiddenUnits, labelSmoothing, dropout } of cases) {
+    it(`matches autodiff's loss and gradients (hidden units ${hiddenUnits}, label smoothing ${labelSmoothing}, dropout ${dropout})`, async () => {
       const numClasses = 3;
-      const head = createHead(5, numClasses, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits, seed: 4 });
+      const seed = 11;
+      const head = createHead(5, numClasses, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits, dropout, seed: 4 });
       const xs = tf.randomNormal([7, 5], 0, 1, 'float32', 9) as tf.Tensor2D;
       const labels = [0, 1, 2, 2, 1, 0, 2];
       const weights = [1, 0.5, 2, 2, 0.5, 1, 2];
-      const expected = autodiff(head, xs, labels, weights, numClasses);
+      const expected = autodiff(head, xs, labels, weights, numClasses, labelSmoothing, dropout, seed);
       const got = tf.tidy(() => {
         const r = headGradients(denseParams(head), {
           xs,
           labels: tf.tensor1d(labels, 'int32'),
           weights: tf.tensor1d(weights),
           numClasses,
-          dropout: 0,
-          seed: 0,
+          labelSmoothing,
+          dropout,
+          seed,
         });
         return { loss: r.lossSum.div(labels.length), correct: r.correct, grads: Object.fromEntries(r.grads.map((g) => [g.name, g.tensor])) as Record<string, tf.Tensor> };
       });
@@ -48,8 +70,10 @@ describe('hand-written head step', () => {
         expect(have.length).toBe(want.length);
         have.forEach((x, i) => expect(x).toBeCloseTo(want[i], 5));
       }
-      const predicted = (await (head.predict(xs) as tf.Tensor2D).argMax(1).data()) as Int32Array;
-      expect((await got.correct.data())[0]).toBe(labels.filter((l, i) => predicted[i] === l).length);
+      if (dropout === 0) {
+        const predicted = (await (head.predict(xs) as tf.Tensor2D).argMax(1).data()) as Int32Array;
+        expect((await got.correct.data())[0]).toBe(labels.filter((l, i) => predicted[i] === l).length);
+      }
       tf.dispose([xs, expected.value, got.loss, got.correct, ...Object.values(expected.grads), ...Object.values(got.grads)]);
       head.dispose();
     });
@@ -64,6 +88,7 @@ describe('hand-written head step', () => {
         labels: tf.tensor1d([1], 'int32'),
         weights: tf.tensor1d([1]),
         numClasses: 2,
+        labelSmoothing: 0,
         dropout: 0.5,
         seed: 11,
       }).grads.find((g) => g.name === hidden.bias.name)!.tensor,

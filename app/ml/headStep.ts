@@ -34,6 +34,8 @@ export interface StepInput {
   /** Loss weight of each row. */
   weights: tf.Tensor1D;
   numClasses: number;
+  /** Label smoothing s: the target is 1 − s on the image's class plus s / numClasses on every class. */
+  labelSmoothing: number;
   /** Dropout rate after each hidden layer (0 for none) and the seed of this step's masks. */
   dropout: number;
   seed: number;
@@ -56,7 +58,7 @@ export interface StepResult {
 
 /** Forward pass, loss and gradients for one batch. Call inside `tf.tidy`. */
 export function headGradients(params: DenseParams[], input: StepInput): StepResult {
-  const { xs, labels, weights, numClasses, dropout } = input;
+  const { xs, labels, weights, numClasses, dropout, labelSmoothing } = input;
   const n = xs.shape[0];
   // The input of each layer, kept for its kernel's gradient; and the dropout mask applied to it.
   const inputs: tf.Tensor2D[] = [];
@@ -77,11 +79,12 @@ export function headGradients(params: DenseParams[], input: StepInput): StepResu
     a = out;
   });
   const logp = tf.logSoftmax(a);
-  const ys = tf.oneHot(labels, numClasses).cast('float32');
+  const onehot = tf.oneHot(labels, numClasses).cast('float32');
+  const ys = labelSmoothing > 0 ? onehot.mul(1 - labelSmoothing).add(labelSmoothing / numClasses) : onehot;
   const w = weights.reshape([n, 1]);
   const lossSum = ys.mul(logp).mul(w).sum().neg() as tf.Scalar;
   const correct = a.argMax(1).equal(labels).cast('float32').sum() as tf.Scalar;
-  // d(loss)/d(logits) for loss = lossSum / n.
+  // d(loss)/d(logits) for loss = lossSum / n (softmax − target, as each target row sums to 1).
   let d = tf.exp(logp).sub(ys).mul(w.div(n)) as tf.Tensor2D;
   const grads: NamedGradient[] = [];
   for (let i = params.length - 1; i >= 0; i--) {
@@ -141,14 +144,14 @@ export class Adam {
     );
   }
 
-  /** One update from the gradients, by variable name. */
-  apply(grads: readonly NamedGradient[]): void {
+  /** One update from the gradients, by variable name, at `learningRate` (a schedule's current rate). */
+  apply(grads: readonly NamedGradient[], learningRate = this.learningRate): void {
     this.t++;
     const { beta1, beta2 } = this;
     const c1 = 1 - beta1 ** this.t;
     const c2 = Math.sqrt(1 - beta2 ** this.t);
     // lr · m̂ / (√v̂ + ε) with the bias corrections folded into two scalars.
-    const step = (this.learningRate * c2) / c1;
+    const step = (learningRate * c2) / c1;
     const epsilon = this.epsilon * c2;
     const byName = new Map(grads.map((g) => [g.name, g.tensor]));
     const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0].reshape([-1]) : tf.concat(ts.map((x) => x.reshape([-1]))));
