@@ -52,6 +52,22 @@ describe('EmbeddingCache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it("keeps each image's mirrored view row for row with it, through removals", async () => {
+    cache = new EmbeddingCache(2, { mirrored: true });
+    cache.add(['a', 'b'], ['x', 'y'], rows([[1, 1], [2, 2]]), rows([[-1, -1], [-2, -2]]));
+    cache.add(['c'], ['x'], rows([[3, 3]]), rows([[-3, -3]]));
+    cache.remove(['b']);
+    expect(await cache.matrix().array()).toEqual([[1, 1], [3, 3]]);
+    expect(await cache.mirrorMatrix().array()).toEqual([[-1, -1], [-3, -3]]);
+    expect(cache.bytes).toBe(2 * 2 * 4 * 2);
+    expect(() => cache.add(['d'], ['x'], rows([[4, 4]]))).toThrow(/mirrored view/);
+    expect(cache.size).toBe(2);
+    const plain = new EmbeddingCache(2);
+    expect(() => plain.add(['d'], ['x'], rows([[4, 4]]), rows([[4, 4]]))).toThrow(/no mirrored view/);
+    expect(() => plain.mirrorMatrix()).toThrow(/no mirrored view/);
+    plain.dispose();
+  });
+
   it('frees every tensor it held', () => {
     const before = tf.memory().numTensors;
     cache = new EmbeddingCache(2);
@@ -59,6 +75,12 @@ describe('EmbeddingCache', () => {
     cache.matrix();
     cache.remove(['s1', 's3']);
     cache.add(['s9'], ['y'], rows([[9, 9]]));
+    cache.dispose();
+    cache = new EmbeddingCache(2, { mirrored: true });
+    for (let i = 0; i < 3; i++) cache.add([`s${i}`], ['x'], rows([[i, i]]), rows([[-i, -i]]));
+    cache.mirrorMatrix();
+    cache.remove(['s1']);
+    expect(() => cache.add(['s0'], ['x'], rows([[0, 0]]), rows([[0, 0]]))).toThrow(/already cached/);
     cache.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

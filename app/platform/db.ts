@@ -64,8 +64,9 @@ export function openDb(): Promise<Db> {
   return opening;
 }
 
-export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string): string {
-  return `${backboneId}|p${preprocessVersion}|${hash}`;
+/** Key of an image's embedding; 'mirror' is the embedding of the image mirrored left-right. */
+export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string, view: 'plain' | 'mirror' = 'plain'): string {
+  return `${backboneId}|p${preprocessVersion}|${hash}${view === 'mirror' ? '|mirror' : ''}`;
 }
 
 export async function loadProject(): Promise<{ project: StoredProject | null; samples: StoredSample[] }> {

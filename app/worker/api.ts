@@ -42,9 +42,10 @@ export const api = {
     const backbone = await loadBackbone(spec, url);
     replaceSession({
       backbone,
-      cache: new EmbeddingCache(spec.featureDim),
+      cache: new EmbeddingCache(spec.featureDim, { mirrored: true }),
       head: null,
       headClassIds: [],
+      headTestTimeFlip: false,
       embeddingsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
@@ -67,7 +68,7 @@ export const api = {
     return exclusive(async () => {
       const s = ready();
       s.cache.dispose();
-      s.cache = new EmbeddingCache(s.backbone.spec.featureDim);
+      s.cache = new EmbeddingCache(s.backbone.spec.featureDim, { mirrored: true });
       s.head?.dispose();
       s.head = null;
       s.headClassIds = [];

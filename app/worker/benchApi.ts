@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { EMBED_BATCH } from '../ml/backbones';
 import { bareThroughput, fineTuneSteps, headEpochMs, type FineTuneBench, type HeadBench } from './bench';
-import { decode, exclusive, ready, toBatch } from './session';
+import { decode, embedBothViews, exclusive, ready } from './session';
 
 export const benchApi = {
   /** `npm run bench`: images/s of the bare backbone on pre-made tensors. */
@@ -38,10 +38,7 @@ export const benchApi = {
       const mirrored = new Float32Array(blobs.length * dim);
       for (let start = 0; start < blobs.length; start += EMBED_BATCH) {
         const images = await Promise.all(blobs.slice(start, start + EMBED_BATCH).map(async (b) => (await decode(b, backbone.spec.inputSize)).image));
-        const [a, b] = tf.tidy(() => {
-          const batch = toBatch(backbone, images);
-          return [backbone.embed(batch), backbone.embed(tf.reverse(batch, 2))];
-        });
+        const { plain: a, mirror: b } = embedBothViews(backbone, images);
         plain.set(await a.data(), start * dim);
         mirrored.set(await b.data(), start * dim);
         tf.dispose([a, b]);

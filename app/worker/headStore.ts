@@ -27,6 +27,8 @@ export function restoreHead(): Promise<TrainSummary | null> {
     s.head?.dispose();
     s.head = head;
     s.headClassIds = stored.classIds;
+    // Heads saved before test-time flipping existed predict from the image alone.
+    s.headTestTimeFlip = stored.summary.testTimeFlip ?? false;
     return stored.summary;
   });
 }

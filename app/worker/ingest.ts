@@ -8,13 +8,19 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
-import { decode, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
+import { decode, embedBothViews, exclusive, ready, yieldToEvents, type Session } from './session';
+
+/** An image's embeddings as seen and mirrored left-right. */
+interface Views {
+  plain: Float32Array;
+  mirror: Float32Array;
+}
 
 interface Prepared {
   sample: SampleInput;
   hash: string;
-  /** The embedding saved by an earlier session, if any: then nothing is decoded or embedded. */
-  stored: Float32Array | undefined;
+  /** Both embeddings saved by an earlier session, if any: then nothing is decoded or embedded. */
+  stored: Views | undefined;
   thumbnail: Blob;
   image: DecodedImage | null;
 }
@@ -22,11 +28,19 @@ interface Prepared {
 /** Ingest jobs the page cancelled (checked between batches). */
 const cancelled = new Set<string>();
 
-/** Embeddings already computed for these hashes (by any earlier session), from IndexedDB. */
-async function storedEmbeddings(s: Session, hashes: string[]): Promise<(Float32Array | undefined)[]> {
+/**
+ * Embeddings already computed for these hashes (by any earlier session), from IndexedDB: an image
+ * counts as stored only with both views (one saved before mirrors were kept is embedded again).
+ */
+async function storedEmbeddings(s: Session, hashes: string[]): Promise<(Views | undefined)[]> {
   if (!s.persist || hashes.length === 0) return hashes.map(() => undefined);
   const spec = s.backbone.spec;
-  return getEmbeddings(hashes.map((h) => embeddingKey(spec.id, spec.preprocessVersion, h)));
+  const views = ['plain', 'mirror'] as const;
+  const found = await getEmbeddings(views.flatMap((view) => hashes.map((h) => embeddingKey(spec.id, spec.preprocessVersion, h, view))));
+  return hashes.map((_, i) => {
+    const [plain, mirror] = [found[i], found[hashes.length + i]];
+    return plain && mirror ? { plain, mirror } : undefined;
+  });
 }
 
 /** Gives back the hashes these samples claimed, so the images can be added again later. */
@@ -69,7 +83,7 @@ async function prepareBatch(s: Session, batch: SampleInput[], fail: (sample: Sam
       unique.push(outcome);
     }
   }
-  let known: (Float32Array | undefined)[];
+  let known: (Views | undefined)[];
   try {
     known = await storedEmbeddings(s, unique.map((u) => u.hash));
   } catch (error) {
@@ -99,21 +113,27 @@ function cacheBatch(s: Session, good: Prepared[], saving: Promise<unknown>[]): P
   const reused = good.filter((g) => g.stored);
   const dim = s.cache.dim;
   if (reused.length > 0) {
-    const flat = new Float32Array(reused.length * dim);
-    reused.forEach((g, i) => flat.set(g.stored as Float32Array, i * dim));
-    s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), tf.tensor2d(flat, [reused.length, dim]));
+    const matrix = (view: keyof Views) => {
+      const flat = new Float32Array(reused.length * dim);
+      reused.forEach((g, i) => flat.set((g.stored as Views)[view], i * dim));
+      return tf.tensor2d(flat, [reused.length, dim]);
+    };
+    s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), matrix('plain'), matrix('mirror'));
   }
   if (toEmbed.length === 0) return;
-  const embeddings = embedDecoded(s.backbone, toEmbed.map((g) => g.image as DecodedImage));
+  // Each image is embedded as seen and mirrored (for mirror augmentation and test-time flipping).
+  const { plain, mirror } = embedBothViews(s.backbone, toEmbed.map((g) => g.image as DecodedImage));
   s.embeddingsComputed += toEmbed.length;
-  s.cache.add(toEmbed.map((g) => g.sample.id), toEmbed.map((g) => g.sample.classId), embeddings);
+  s.cache.add(toEmbed.map((g) => g.sample.id), toEmbed.map((g) => g.sample.classId), plain, mirror);
   if (!s.persist) return;
-  return embeddings.data().then((data) => {
-    const values = data as Float32Array;
+  return Promise.all([plain.data(), mirror.data()]).then(([p, m]) => {
     const spec = s.backbone.spec;
+    const views: [keyof Views, Float32Array][] = [['plain', p as Float32Array], ['mirror', m as Float32Array]];
     // A cache: if storage is full the image still works now and is re-embedded after a reload.
     saving.push(
-      putEmbeddings(toEmbed.map((g, i) => [embeddingKey(spec.id, spec.preprocessVersion, g.hash), values.slice(i * dim, (i + 1) * dim)])).catch(() => undefined),
+      putEmbeddings(
+        views.flatMap(([view, values]) => toEmbed.map((g, i): [string, Float32Array] => [embeddingKey(spec.id, spec.preprocessVersion, g.hash, view), values.slice(i * dim, (i + 1) * dim)])),
+      ).catch(() => undefined),
     );
   });
 }

@@ -102,6 +102,8 @@ export interface TrainSummary {
   headLayers: HeadLayerInfo[];
   optimizer: { name: string; variables: number; bytes: number; varList: string[] };
   trainMs: number;
+  /** Whether predictions average each image and its mirror (settings.testTimeFlip when trained). */
+  testTimeFlip: boolean;
   /** Why the trained head could not be saved (it still works until the page is closed); null when saved. */
   saveError: string | null;
 }

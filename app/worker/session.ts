@@ -15,6 +15,8 @@ export interface Session {
   cache: EmbeddingCache;
   head: tf.LayersModel | null;
   headClassIds: string[];
+  /** Whether the head predicts from the average of each image and its mirror (its settings' testTimeFlip). */
+  headTestTimeFlip: boolean;
   embeddingsComputed: number;
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
@@ -68,4 +70,12 @@ export function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D
 
 export function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
   return tf.tidy(() => backbone.embed(toBatch(backbone, images)));
+}
+
+/** Embeddings of the images as seen and mirrored left-right (the batch reversed along its width). */
+export function embedBothViews(backbone: Backbone, images: DecodedImage[]): { plain: tf.Tensor2D; mirror: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const batch = toBatch(backbone, images);
+    return { plain: backbone.embed(batch), mirror: backbone.embed(tf.reverse(batch, 2)) };
+  });
 }
