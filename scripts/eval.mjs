@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// npm run eval -- --data DIR [--backend B] [--json] [--settings JSON] [--backbone ID] [--dump FILE]
-// --dump also writes every image's embedding (as seen and mirrored) to FILE for offline analysis.
+// npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend B] [--json] [--settings JSON] [--backbone ID] [--dump FILE]
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
-// with the app's default settings, predicts DIR/test/<class>/*, and prints the metrics.
+// with the settings of each recipe (`default`: the app's defaults; `tm`: Teachable Machine's recipe on
+// the same embeddings; both from app/ml/settings.ts), once per seed 1..N, predicts DIR/test/<class>/*
+// and prints the metrics: per seed, and their mean and spread. The images are embedded once.
+// --settings is applied over every recipe. --dump also writes every image's embedding (as seen and
+// mirrored) to FILE for offline analysis (scripts/head-experiments.ts).
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
-const USAGE = 'usage: npm run eval -- --data DIR [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE]';
+const USAGE =
+  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE]';
+// Where issue 12's other options will go: they change what is trained (fine-tuned blocks, augmented
+// views), so they become part of each run's settings. Refused until the app can do them.
+const NOT_YET = { 'fine-tune-blocks': 'fine-tuning the backbone', augment: 'augmented views' };
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -41,24 +48,37 @@ export function readSplitFolder(dir) {
   return { train, test };
 }
 
+/** Mean and spread of a list of numbers (spread: half the max − min range, and the sample standard deviation). */
+export function summarise(values) {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, min: Math.min(...values), max: Math.max(...values), std };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2), ['json', 'no-build']);
   if (!args.data) throw new Error(USAGE);
+  for (const [flag, what] of Object.entries(NOT_YET)) if (args[flag] !== undefined) throw new Error(`--${flag}: ${what} is not in the app yet`);
   const data = resolve(args.data);
   const { train, test } = readSplitFolder(data);
-  const settings = args.settings ? JSON.parse(args.settings) : null;
+  const recipes = (args.recipe ?? 'default').split(',');
+  const seeds = Number(args.seeds ?? 1);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error('--seeds needs a whole number ≥ 1');
+  const overrides = args.settings ? JSON.parse(args.settings) : {};
   const log = args.json ? () => {} : (m) => console.error(m);
   const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
     page.evaluate(
-      async ({ train, test, prefix, settings, dump }) => {
+      async ({ train, test, prefix, recipes, seeds, overrides, dump }) => {
         const hs = window.headstart;
+        const unknown = recipes.filter((r) => !(r in hs.recipes));
+        if (unknown.length) throw new Error(`unknown recipe ${unknown.join(', ')} (known: ${Object.keys(hs.recipes).join(', ')})`);
         const load = async (path) => {
           const res = await fetch(prefix + path.split('/').map(encodeURIComponent).join('/'));
           if (!res.ok) throw new Error(`could not read ${path}`);
           const blob = await res.blob();
           return new File([blob], path.split('/').pop(), { type: blob.type });
         };
-        if (settings) hs.commands.updateSettings(settings);
         const classes = Object.keys(train);
         const ids = {};
         for (const name of classes) {
@@ -72,31 +92,46 @@ async function main() {
         for (const name of classes) await hs.commands.addFiles(ids[name], files[name]);
         const embedMs = performance.now() - started;
         const trainImages = hs.state().classes.reduce((n, c) => n + c.sampleIds.length, 0);
-        await hs.commands.train();
-        const training = hs.state().training;
-        if (training.status !== 'trained') throw new Error(`training ended as ${training.status}: ${training.error}`);
-        const truth = [];
-        const predicted = [];
+        const testFiles = Object.entries(test).flatMap(([name, paths]) => paths.map((path) => ({ truth: classes.indexOf(name), path })));
+        for (const t of testFiles) t.file = await load(t.path);
         const worker = hs.worker();
-        for (const name of Object.keys(test)) {
-          for (const path of test[name]) {
-            const scores = await worker.predict(await load(path));
-            truth.push(classes.indexOf(name));
-            predicted.push(classes.indexOf(Object.keys(ids).find((n) => ids[n] === scores[0].classId)));
+        const runs = [];
+        for (const recipe of recipes) {
+          for (let seed = 1; seed <= seeds; seed++) {
+            hs.commands.updateSettings({ ...hs.recipes[recipe], ...overrides, seed });
+            await hs.commands.train();
+            const training = hs.state().training;
+            if (training.status !== 'trained') throw new Error(`training (${recipe}, seed ${seed}) ended as ${training.status}: ${training.error}`);
+            const truth = [];
+            const predicted = [];
+            const predictStarted = performance.now();
+            for (const { truth: t, file } of testFiles) {
+              const scores = await worker.predict(file);
+              truth.push(t);
+              predicted.push(classes.indexOf(Object.keys(ids).find((n) => ids[n] === scores[0].classId)));
+            }
+            const summary = training.summary;
+            runs.push({
+              recipe,
+              seed,
+              metrics: hs.metrics(truth, predicted, classes.length),
+              trainMs: summary.trainMs,
+              predictMsPerImage: (performance.now() - predictStarted) / testFiles.length,
+              epochsRun: summary.epochsRun,
+              validation: { accuracy: summary.metrics.accuracy, count: summary.metrics.count },
+              settings: hs.state().settings,
+            });
           }
         }
         return {
           classes,
-          metrics: hs.metrics(truth, predicted, classes.length),
-          testImages: truth.length,
+          runs,
+          testImages: testFiles.length,
           backend: hs.state().model.info.choice.backend,
           backendReason: hs.state().model.info.choice.reason,
           backbone: hs.state().model.info.backbone.id,
           trainImages,
           embedMsPerImage: embedMs / trainImages,
-          trainMs: training.summary.trainMs,
-          validation: { accuracy: training.summary.metrics.accuracy, count: training.summary.metrics.count },
-          settings: hs.state().settings,
           notices: hs.state().notices.map((n) => n.text),
           dump: dump ? await embedAll() : null,
         };
@@ -111,33 +146,68 @@ async function main() {
           return out;
         }
       },
-      { train, test, prefix: FILES_PREFIX, settings, dump: Boolean(args.dump) },
+      { train, test, prefix: FILES_PREFIX, recipes, seeds, overrides, dump: Boolean(args.dump) },
     ),
   );
-  const m = result.metrics;
   if (args.dump) writeFileSync(args.dump, JSON.stringify({ classes: result.classes, ...result.dump }));
+  const byRecipe = Object.fromEntries(
+    recipes.map((recipe) => {
+      const runs = result.runs.filter((r) => r.recipe === recipe);
+      return [
+        recipe,
+        {
+          settings: { ...runs[0].settings, seed: undefined, seeds: runs.map((r) => r.seed) },
+          accuracy: summarise(runs.map((r) => r.metrics.accuracy)),
+          balancedAccuracy: summarise(runs.map((r) => r.metrics.balancedAccuracy)),
+          trainMs: summarise(runs.map((r) => r.trainMs)),
+          perSeed: runs.map((r) => ({
+            seed: r.seed,
+            accuracy: r.metrics.accuracy,
+            balancedAccuracy: r.metrics.balancedAccuracy,
+            perClass: Object.fromEntries(result.classes.map((c, i) => [c, r.metrics.perClass[i]])),
+            confusion: r.metrics.confusion,
+            trainMs: r.trainMs,
+            predictMsPerImage: r.predictMsPerImage,
+            epochsRun: r.epochsRun,
+            validation: r.validation,
+          })),
+        },
+      ];
+    }),
+  );
+  const first = byRecipe[recipes[0]].perSeed[0];
   const out = {
-    accuracy: m.accuracy,
-    balancedAccuracy: m.balancedAccuracy,
-    perClass: Object.fromEntries(result.classes.map((c, i) => [c, m.perClass[i]])),
-    confusion: m.confusion,
+    // The first recipe's first seed, as this command printed before it took several.
+    accuracy: first.accuracy,
+    balancedAccuracy: first.balancedAccuracy,
+    perClass: first.perClass,
+    confusion: first.confusion,
     classes: result.classes,
     backend: result.backend,
     trainImages: result.trainImages,
     testImages: result.testImages,
     embedMsPerImage: result.embedMsPerImage,
-    trainMs: result.trainMs,
+    trainMs: first.trainMs,
     backendReason: result.backendReason,
     backbone: result.backbone,
-    validation: result.validation,
-    settings: result.settings,
+    validation: first.validation,
+    settings: byRecipe[recipes[0]].settings,
+    recipes: byRecipe,
     notices: result.notices,
   };
   if (args.json) console.log(JSON.stringify(out));
   else {
-    console.log(`accuracy ${(out.accuracy * 100).toFixed(1)}% (balanced ${(out.balancedAccuracy * 100).toFixed(1)}%) on ${out.testImages} test images`);
-    for (const c of out.classes) console.log(`  ${c.padEnd(28)} ${out.perClass[c] === null ? '–' : (out.perClass[c] * 100).toFixed(0) + '%'}`);
-    console.log(`backend ${out.backend}; embedding ${out.embedMsPerImage.toFixed(1)} ms/image over ${out.trainImages} images; training ${(out.trainMs / 1000).toFixed(1)} s`);
+    const pct = (x) => (x * 100).toFixed(1);
+    for (const [recipe, r] of Object.entries(byRecipe)) {
+      const a = r.accuracy;
+      const b = r.balancedAccuracy;
+      console.log(
+        `${recipe}: accuracy ${pct(a.mean)}% ± ${pct((a.max - a.min) / 2)} (balanced ${pct(b.mean)}%) over ${r.perSeed.length} seed(s) [${r.perSeed.map((s) => pct(s.accuracy)).join(' ')}] on ${out.testImages} test images; training ${(r.trainMs.mean / 1000).toFixed(1)} s`,
+      );
+      if (r.perSeed.length === 1)
+        for (const c of out.classes) console.log(`  ${c.padEnd(28)} ${r.perSeed[0].perClass[c] === null ? '–' : (r.perSeed[0].perClass[c] * 100).toFixed(0) + '%'}`);
+    }
+    console.log(`backend ${out.backend}; embedding ${out.embedMsPerImage.toFixed(1)} ms/image over ${out.trainImages} images`);
   }
 }
 

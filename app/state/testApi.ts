@@ -3,6 +3,7 @@
  * they drive the same commands the UI uses and read real state. Nothing here bypasses the worker.
  */
 import { computeMetrics } from '../ml/metrics';
+import { HEAD_RECIPES } from '../ml/settings';
 import { workerApi, workerDied } from '../worker/client';
 import * as commands from './commands';
 import { idle } from './queue';
@@ -13,6 +14,8 @@ export interface HeadstartTestApi {
   commands: typeof commands;
   worker: typeof workerApi;
   metrics: typeof computeMetrics;
+  /** The settings `npm run eval -- --recipe NAME` trains with. */
+  recipes: typeof HEAD_RECIPES;
   /** Simulates the worker crashing (the app must recover). */
   crashWorker: () => void;
   /** Resolves once every project command queued so far has finished. */
@@ -26,5 +29,5 @@ declare global {
 }
 
 export function installTestApi(): void {
-  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics, crashWorker: () => workerDied('simulated crash (test)'), settled: idle };
+  window.headstart = { state: useStore.getState, commands, worker: workerApi, metrics: computeMetrics, recipes: HEAD_RECIPES, crashWorker: () => workerDied('simulated crash (test)'), settled: idle };
 }
