@@ -92,3 +92,24 @@ test('when the trained model cannot be saved the user is told, and Preview still
   await expect(page.getByTestId('notice').filter({ hasText: 'not saved' })).toContainText('storage is full');
   expect(await app.predict(images('test', 'face')[0])).toBe('face');
 });
+
+// Found by the model-based test: the name of a class being deleted stayed taken until its delete
+// (queued behind an ingest) ran, so renaming another class to it right away was refused.
+test('a deleted class leaves at once: its name is free even while other work is in flight', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('bird');
+  await app.addClass('cat');
+  await dropManyAndWaitForFirstBatch(app, 1, 60);
+  await app.card(0).getByTestId('delete-class').click();
+  // Straight away, as a user renaming the other class would (no wait for the delete to finish).
+  const refused = await page.evaluate(() => {
+    const s = window.headstart?.state();
+    const cat = s?.classes.find((c) => c.name === 'cat');
+    return cat ? window.headstart?.commands.renameClass(cat.id, 'bird') : 'no class named cat';
+  });
+  expect(refused).toBeNull();
+  await expect(page.getByTestId('class-card')).toHaveCount(1);
+  await expect.poll(() => page.evaluate(() => window.headstart?.state().ingest)).toBeNull();
+  await app.reload();
+  expect((await app.counts())?.map(([name]) => name)).toEqual(['bird']);
+});

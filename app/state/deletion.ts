@@ -10,36 +10,50 @@ import { ingestAndSave } from './ingest';
 import { forgetShownProject } from './project';
 import { cancelJobs, runCommand } from './queue';
 import { projectRecord, toInput, withoutSamples } from './samples';
-import { initialState } from './store';
+import { initialState, type ClassInfo } from './store';
 
 /** What the last delete removed, so it can be undone (images come back without re-embedding). */
 let undo: { classes: { info: { id: string; name: string }; index: number }[]; samples: db.StoredSample[] } | null = null;
 
-async function remove(sampleIds: string[], classIds: string[], what: () => string): Promise<void> {
+type Gone = { cls: ClassInfo; index: number };
+
+/** Deletes images, and whole classes already taken off the screen, from storage and the worker. */
+async function remove(sampleIds: string[], gone: Gone[], what: () => string): Promise<void> {
   const s = get();
-  const goneClasses = new Set(classIds);
-  const ids = new Set([...sampleIds.filter((id) => s.samples[id]), ...s.classes.filter((c) => goneClasses.has(c.id)).flatMap((c) => c.sampleIds)]);
-  const classes = s.classes.filter((c) => !goneClasses.has(c.id));
+  const goneIds = new Set(gone.map((g) => g.cls.id));
+  // A class's images are every sample filed under it, including a batch saved while it was leaving.
+  const ids = new Set([...sampleIds.filter((id) => s.samples[id]), ...Object.values(s.samples).filter((x) => goneIds.has(x.classId)).map((x) => x.id)]);
+  const classes = s.classes.filter((c) => !goneIds.has(c.id));
   const stored = await db.getSamples([...ids]);
   await db.deleteSamples([...ids], projectRecord({ ...s, classes }));
   await workerApi().forget([...ids]);
-  undo = {
-    classes: s.classes.flatMap((c, index) => (goneClasses.has(c.id) ? [{ info: { id: c.id, name: c.name }, index }] : [])),
-    samples: stored,
-  };
+  undo = { classes: gone.map(({ cls, index }) => ({ info: { id: cls.id, name: cls.name }, index })), samples: stored };
   const remaining = withoutSamples(ids);
-  set({ ...remaining, classes: remaining.classes.filter((c) => !goneClasses.has(c.id)) });
+  set({ ...remaining, classes: remaining.classes.filter((c) => !goneIds.has(c.id)) });
   notify('info', `Deleted ${what()}.`, 'undo');
   markStale();
   await Promise.all([refreshMemory(), refreshStorage()]);
 }
 
+/**
+ * Deletes a class: it leaves the screen at once (so its name is free and nothing more is added to
+ * it), the work on it is cancelled, and the queued delete then clears it from storage and the
+ * worker. If that fails, the class comes back where it was.
+ */
 export function deleteClass(id: string): Promise<void> {
-  const name = get().classes.find((c) => c.id === id)?.name ?? 'a class';
+  const s = get();
+  const index = s.classes.findIndex((c) => c.id === id);
+  if (index < 0) return Promise.resolve();
+  const cls = s.classes[index];
+  set({ classes: s.classes.filter((c) => c.id !== id), activeClassId: s.activeClassId === id ? null : s.activeClassId });
   cancelJobs([id]);
-  return runCommand(`delete class "${name}"`, [id], async () => {
-    const cls = get().classes.find((c) => c.id === id);
-    if (cls) await remove([], [id], () => `class "${cls.name}" and its ${cls.sampleIds.length} image(s)`);
+  return runCommand(`delete class "${cls.name}"`, [id], async () => {
+    try {
+      await remove([], [{ cls, index }], () => `class "${cls.name}" and its ${cls.sampleIds.length} image(s)`);
+    } catch (error) {
+      set((now) => ({ classes: [...now.classes.slice(0, index), cls, ...now.classes.slice(index)] }));
+      throw error;
+    }
   }).then(() => undefined);
 }
 
