@@ -1,6 +1,7 @@
 /** Training a new head on the cached embeddings, stopping it, and predicting with it. */
 import * as tf from '@tensorflow/tfjs';
-import { answerRows, createHead, predictHead, trainHead } from '../ml/head';
+import { fitHead } from '../ml/fit';
+import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { persistHead } from './headStore';
 import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
@@ -35,58 +36,23 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     const present = new Set(labels);
     const empty = request.classIds.filter((_, i) => !present.has(i));
     if (empty.length > 0) throw new Error(`Every class needs at least one image (${empty.length} class(es) have none).`);
-    const { settings } = request;
     const numClasses = request.classIds.length;
-    // With mirror augmentation the mirrored rows follow the plain ones (for this training only), and
-    // each image's other view is its mirror, drawn instead of it half of the epochs.
-    const augment = settings.mirrorAugment && s.cache.mirrored;
-    const flip = settings.testTimeFlip && s.cache.mirrored;
-    const features = augment ? tf.concat([s.cache.matrix(), s.cache.mirrorMatrix()]) : s.cache.matrix();
-    const views = augment ? rows.map((r) => [s.cache.size + r]) : undefined;
-    const run = async (runSettings: TrainRequest['settings'], phase: EpochReport['phase'], epochLimit?: number) => {
-      const head = createHead(s.cache.dim, numClasses, runSettings);
-      try {
-        const outcome = await trainHead({ head, features, rows, labels, views, epochLimit, numClasses, settings: runSettings, phase, onEpoch, shouldStop: () => stopRequested, yieldToEvents });
-        return { head, outcome };
-      } catch (error) {
-        head.dispose();
-        throw error;
-      }
-    };
-    let head: tf.LayersModel;
-    let measuredRun: Awaited<ReturnType<typeof run>>;
-    let metrics: ReturnType<typeof computeMetrics>;
-    let measuredImages: MeasuredImage[];
-    let scope: 'validation' | 'training';
-    let refit = false;
-    try {
-      measuredRun = await run(settings, 'measure');
-      const { outcome } = measuredRun;
-      scope = outcome.validation.length > 0 ? 'validation' : 'training';
-      const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
-      const answers = await answerRows(measuredRun.head, s.cache.matrix(), positions.map((p) => rows[p]), flip ? s.cache.mirrorMatrix() : undefined);
-      metrics = computeMetrics(positions.map((p) => labels[p]), answers.predicted, numClasses);
-      measuredImages = positions.map((p, i) => ({ sampleId: s.cache.ids[rows[p]], truth: labels[p], predicted: answers.predicted[i], confidence: answers.confidence[i] }));
-      head = measuredRun.head;
-      if (settings.refitOnAll && scope === 'validation' && !outcome.stopped) {
-        // After early stopping, the refit runs as many epochs as the best held-out loss took.
-        const limit = settings.earlyStoppingPatience > 0 ? outcome.bestEpoch : undefined;
-        const final = await run({ ...settings, validationFraction: 0 }, 'final', limit);
-        if (final.outcome.stopped) final.head.dispose();
-        else {
-          measuredRun.head.dispose();
-          head = final.head;
-          refit = true;
-        }
-      }
-    } finally {
-      if (augment) features.dispose();
-    }
-    const { outcome } = measuredRun;
+    const fit = await fitHead({
+      plain: s.cache.matrix(),
+      mirrored: s.cache.mirrored ? s.cache.mirrorMatrix() : undefined,
+      rows, labels, numClasses,
+      settings: request.settings,
+      onEpoch,
+      shouldStop: () => stopRequested,
+      yieldToEvents,
+    });
+    const { head, outcome, refit, scope, positions, answers } = fit;
+    const metrics = computeMetrics(positions.map((p) => labels[p]), answers.predicted, numClasses);
+    const measuredImages: MeasuredImage[] = positions.map((p, i) => ({ sampleId: s.cache.ids[rows[p]], truth: labels[p], predicted: answers.predicted[i], confidence: answers.confidence[i] }));
     s.head?.dispose();
     s.head = head;
     s.headClassIds = request.classIds.slice();
-    s.headTestTimeFlip = flip;
+    s.headTestTimeFlip = fit.testTimeFlip;
     const summary: TrainSummary = {
       stopped: outcome.stopped,
       refit,
@@ -95,7 +61,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
       metrics: { ...metrics, scope },
       measured: measuredImages,
       optimizer: outcome.optimizer,
-      testTimeFlip: flip,
+      testTimeFlip: fit.testTimeFlip,
       saveError: null,
       ...describe(s, head, request, started),
     };

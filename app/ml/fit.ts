@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { answerRows, createHead, trainHead, type EpochReport, type TrainOutcome } from './head';
+import type { HeadSettings } from './settings';
+
+export interface FitOptions {
+  /** Each image's embedding, row r of the cache ([n, dim]); with `mirrored`, the same images mirrored. */
+  plain: tf.Tensor2D;
+  mirrored?: tf.Tensor2D;
+  /** Rows of `plain` to learn from, and the class index of each. */
+  rows: readonly number[];
+  labels: readonly number[];
+  numClasses: number;
+  settings: HeadSettings;
+  onEpoch?: (report: EpochReport) => void;
+  shouldStop?: () => boolean;
+  yieldToEvents?: () => Promise<void>;
+}
+
+export interface FitResult {
+  /** The head to keep (the refit on every image when there was one). */
+  head: tf.LayersModel;
+  /** The measuring run (its history, held-out positions, optimizer). */
+  outcome: TrainOutcome;
+  refit: boolean;
+  /** Where the answers below come from: the held-out images, or the training images when none were held out. */
+  scope: 'validation' | 'training';
+  /** Positions (into `rows`) that were answered, and the measuring head's answer and confidence for each. */
+  positions: number[];
+  answers: { predicted: number[]; confidence: number[] };
+  /** Whether the kept head is meant to predict from each image and its mirror (testTimeFlip, with mirrors given). */
+  testTimeFlip: boolean;
+}
+
+/**
+ * How the app trains a head (worker/training.ts; scripts/head-experiments.ts runs the same): a head
+ * trained with a share of each class held out, measured on it, then, with `refitOnAll`, a new head
+ * trained on every image for as many epochs (after early stopping: as many as the best held-out loss
+ * took). With `mirrorAugment` each image's mirror is its second view (drawn instead of it about half
+ * the epochs); with `testTimeFlip` the answers average the image and its mirror.
+ */
+export async function fitHead(options: FitOptions): Promise<FitResult> {
+  const { plain, mirrored, rows, labels, numClasses, settings } = options;
+  const augment = settings.mirrorAugment && mirrored !== undefined;
+  const flip = settings.testTimeFlip && mirrored !== undefined;
+  const size = plain.shape[0];
+  // The mirrored rows follow the plain ones, for this training only.
+  const features = augment ? (tf.concat([plain, mirrored]) as tf.Tensor2D) : plain;
+  const views = augment ? rows.map((r) => [size + r]) : undefined;
+  const run = async (runSettings: HeadSettings, phase: EpochReport['phase'], epochLimit?: number) => {
+    const head = createHead(plain.shape[1], numClasses, runSettings);
+    try {
+      const { onEpoch, shouldStop, yieldToEvents } = options;
+      const outcome = await trainHead({ head, features, rows, labels, numClasses, views, epochLimit, settings: runSettings, phase, onEpoch, shouldStop, yieldToEvents });
+      return { head, outcome };
+    } catch (error) {
+      head.dispose();
+      throw error;
+    }
+  };
+  try {
+    const measured = await run(settings, 'measure');
+    const { outcome } = measured;
+    const scope = outcome.validation.length > 0 ? 'validation' : 'training';
+    const positions = scope === 'validation' ? outcome.validation : rows.map((_, i) => i);
+    let answers: FitResult['answers'];
+    try {
+      answers = await answerRows(measured.head, plain, positions.map((p) => rows[p]), flip ? mirrored : undefined);
+    } catch (error) {
+      measured.head.dispose();
+      throw error;
+    }
+    let head = measured.head;
+    let refit = false;
+    if (settings.refitOnAll && scope === 'validation' && !outcome.stopped) {
+      const limit = settings.earlyStoppingPatience > 0 ? outcome.bestEpoch : undefined;
+      const final = await run({ ...settings, validationFraction: 0 }, 'final', limit).catch((error: unknown) => {
+        measured.head.dispose();
+        throw error;
+      });
+      if (final.outcome.stopped) final.head.dispose();
+      else {
+        measured.head.dispose();
+        head = final.head;
+        refit = true;
+      }
+    }
+    return { head, outcome, refit, scope, positions, answers, testTimeFlip: flip };
+  } finally {
+    if (augment) features.dispose();
+  }
+}
