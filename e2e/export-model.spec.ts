@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { unzipSync, zipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { HTML_SNIPPET, MODULE_SNIPPET } from '../app/ui/exportSnippets';
+import { HTML_SNIPPET, MODULE_SNIPPET, SQUARE } from '../app/ui/exportSnippets';
 import { expect, images, test } from './app';
 
 const CLASSES = ['fruit', 'vehicle', 'face'];
@@ -15,6 +15,13 @@ const TM_FILES: Record<string, string> = {
   '/tf.fesm.js': join(root, 'node_modules/@tensorflow/tfjs/dist/tf.fesm.js'),
 };
 const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript', json: 'application/json', html: 'text/html', png: 'image/png', bin: 'application/octet-stream' };
+
+/**
+ * ml5's dist/ml5.min.js (npm ml5@1.4.0), given by path: the npm package installs 685 MB (MediaPipe,
+ * tfjs-models, tfjs-vis…), too much for a devDependency, so that test runs only when this is set
+ * (e.g. after `npm pack ml5@1.4.0` and unpacking it).
+ */
+const ML5 = process.env.HEADSTART_ML5 ?? '';
 
 type Scores = Record<string, number>;
 
@@ -32,6 +39,18 @@ async function serveElsewhere(page: Page, model: Record<string, Uint8Array>, pho
   document.body.dataset.result = JSON.stringify(await classify(img));
 </script></body></html>`,
     '/classify.js': MODULE_SNIPPET,
+    '/ml5.html': `<!doctype html><html><body>
+<script src="/ml5.min.js"></script>
+<img id="photo" src="photo.png" alt="">
+<script>
+${SQUARE}
+  // ml5 1.x hands the loaded classifier to the callback (the value returned at once is a p5 wrapper).
+  ml5.imageClassifier('${ELSEWHERE}/model/model.json', async (classifier) => {
+    const photo = document.getElementById('photo');
+    await photo.decode();
+    document.body.dataset.result = JSON.stringify(await classifier.classify(square(photo, 224)));
+  });
+</script></body></html>`,
   };
   await page.route(`${ELSEWHERE}/**`, async (route) => {
     const path = new URL(route.request().url()).pathname;
@@ -39,6 +58,7 @@ async function serveElsewhere(page: Page, model: Record<string, Uint8Array>, pho
     let body: Buffer | string | undefined;
     if (path in pages) body = pages[path];
     else if (path in TM_FILES) body = readFileSync(TM_FILES[path]);
+    else if (path === '/ml5.min.js' && ML5) body = readFileSync(ML5);
     else if (path === '/photo.png') body = photo();
     else if (path.startsWith('/model/') && model[path.slice('/model/'.length)]) body = Buffer.from(model[path.slice('/model/'.length)]);
     await (body === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ status: 200, contentType: type, body }));
@@ -148,4 +168,23 @@ test('an export opens to classify images without training; bad files are named a
   // The project is as it was: its class, its images, no trained model.
   expect(await app.counts()).toEqual([['fruit', 2]]);
   await expect(page.getByTestId('export-model')).toHaveCount(0);
+});
+
+test('ml5\'s imageClassifier gives Headstart\'s predictions with the export (only with HEADSTART_ML5=path/to/ml5.min.js)', async ({ page }) => {
+  test.skip(!ML5, 'set HEADSTART_ML5 to the path of ml5.min.js (npm ml5@1.4.0)');
+  test.skip(Object.keys(exported).length === 0, 'needs the export of the first test');
+  let photo = heldOut[0];
+  await serveElsewhere(page, exported, () => readFileSync(photo));
+  let worst = 0;
+  for (const [i, file] of heldOut.entries()) {
+    photo = file;
+    await page.goto(`${ELSEWHERE}/ml5.html`);
+    await expect(page.locator('body')).toHaveAttribute('data-result', /label/, { timeout: 120_000 });
+    const results = JSON.parse((await page.locator('body').getAttribute('data-result'))!) as { label: string; confidence: number }[];
+    const ml5 = Object.fromEntries(results.map((r) => [r.label, r.confidence]));
+    expect(top(ml5), `${basename(file)} in ml5`).toBe(top(ours[i]));
+    worst = Math.max(worst, maxDiff(ml5, ours[i]));
+  }
+  console.log(`ml5 vs Headstart, ${heldOut.length} held-out images: max |probability difference| ${worst.toExponential(2)}`);
+  expect(worst).toBeLessThan(0.02);
 });

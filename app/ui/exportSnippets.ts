@@ -5,6 +5,19 @@
  * pixels on white, then Teachable Machine's scaling x / 127 − 1 (the model's first layer undoes it).
  */
 
+/** Browser JavaScript: an <img> → the canvas a model export expects (before its x / 127 − 1 scaling). */
+export const SQUARE = `// The centred square of the image at size×size, transparent pixels on white (as Headstart sees it).
+function square(img, size) {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = size;
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, size, size);
+  const side = Math.min(img.naturalWidth, img.naturalHeight);
+  g.drawImage(img, (img.naturalWidth - side) / 2, (img.naturalHeight - side) / 2, side, side, 0, 0, size, size);
+  return canvas;
+}`;
+
 /** Plain HTML with script tags: Teachable Machine's library (and the TF.js 1.3.1 it pins). */
 export const HTML_SNIPPET = `<!-- Beside this page: tf.min.js (@tensorflow/tfjs@1.3.1/dist), teachablemachine-image.min.js
      (@teachablemachine/image@0.8.5/dist), the unzipped export in model/, and photo.png. -->
@@ -13,17 +26,7 @@ export const HTML_SNIPPET = `<!-- Beside this page: tf.min.js (@tensorflow/tfjs@
 <img id="photo" src="photo.png" alt="">
 <pre id="result"></pre>
 <script>
-  // The centred square of the image at 224×224, transparent pixels on white (as Headstart sees it).
-  function square(img, size) {
-    const canvas = document.createElement('canvas');
-    canvas.width = canvas.height = size;
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, size, size);
-    const side = Math.min(img.naturalWidth, img.naturalHeight);
-    g.drawImage(img, (img.naturalWidth - side) / 2, (img.naturalHeight - side) / 2, side, side, 0, 0, size, size);
-    return canvas;
-  }
+${SQUARE.replace(/^/gm, '  ')}
   const photo = document.getElementById('photo');
   photo.decode().then(async () => {
     const model = await tmImage.load('model/model.json', 'model/metadata.json');
@@ -32,7 +35,7 @@ export const HTML_SNIPPET = `<!-- Beside this page: tf.min.js (@tensorflow/tfjs@
   });
 </script>`;
 
-/** An ES module for an app that bundles the npm package @tensorflow/tfjs (any 1.x–4.x). */
+/** An ES module for an app that bundles the npm package @tensorflow/tfjs (tested with 4.22). */
 export const MODULE_SNIPPET = `import * as tf from '@tensorflow/tfjs';
 
 const base = 'model/'; // where the unzipped export is served
