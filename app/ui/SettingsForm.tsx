@@ -10,6 +10,9 @@ const FIELDS: { key: NumericSetting; label: string; min: number; max: number; st
   { key: 'learningRate', label: 'Learning rate', min: 0.00001, max: 1, step: 0.0001 },
   { key: 'hiddenUnits', label: 'Hidden units (0 = none)', min: 0, max: 1024, step: 1 },
   { key: 'validationFraction', label: 'Held out for validation', min: 0, max: 0.5, step: 0.05 },
+  { key: 'dropout', label: 'Dropout', min: 0, max: 0.9, step: 0.05 },
+  { key: 'labelSmoothing', label: 'Label smoothing', min: 0, max: 0.5, step: 0.05 },
+  { key: 'earlyStoppingPatience', label: 'Stop early after this many passes without progress (0 = off)', min: 0, max: 100, step: 1 },
 ];
 
 export function SettingsForm({ disabled }: { disabled: boolean }) {
@@ -37,6 +40,14 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
       <label>
         Balance classes (small classes count as much)
         <input type="checkbox" disabled={disabled} checked={settings.balanceClasses} onChange={(e) => updateSettings({ balanceClasses: e.target.checked })} />
+      </label>
+      <label>
+        Also learn from each image mirrored (off when left and right differ)
+        <input type="checkbox" disabled={disabled} checked={settings.mirrorAugment} onChange={(e) => updateSettings({ mirrorAugment: e.target.checked })} />
+      </label>
+      <label>
+        Predict from the image and its mirror
+        <input type="checkbox" disabled={disabled} checked={settings.testTimeFlip} onChange={(e) => updateSettings({ testTimeFlip: e.target.checked })} />
       </label>
       <label>
         Final fit on all images
