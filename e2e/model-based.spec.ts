@@ -154,7 +154,9 @@ class Undo implements Cmd {
     for (const { cls, index } of last.classes) m.classes.splice(Math.min(index, m.classes.length), 0, { ...cls, maybe: cls.maybe.filter((g) => !present.has(g)) });
     for (const { classId, grey } of last.images) {
       const cls = m.classes.find((c) => c.id === classId);
-      if (cls && !present.has(grey)) (present.add(grey), cls.greys.push(grey));
+      if (!cls || present.has(grey)) continue;
+      present.add(grey);
+      cls.greys.push(grey);
     }
   }
   toString = () => 'Undo';
