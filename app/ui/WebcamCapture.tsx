@@ -18,8 +18,13 @@ export function WebcamCapture({ classId }: { classId: string }) {
   const start = () => {
     frames.current = [];
     setCount(0);
+    let lastTime = -1;
     timer.current = window.setInterval(async () => {
-      const frame = video.current && (await grabFrame(video.current, `webcam-${Date.now()}-${frames.current.length + 1}.jpg`));
+      // A busy machine may tick twice on one video frame: the same picture twice is refused as a duplicate.
+      const current = video.current;
+      if (!current || current.currentTime === lastTime) return;
+      lastTime = current.currentTime;
+      const frame = await grabFrame(current, `webcam-${Date.now()}-${frames.current.length + 1}.jpg`);
       if (frame && timer.current !== null) {
         frames.current.push(frame);
         setCount(frames.current.length);
