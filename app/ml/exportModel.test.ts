@@ -37,7 +37,7 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
 }
 
 
-describe('export of the default backbone + a head', () => {
+describe('export of the default backbone + a head, with test-time flip', () => {
   const ingestSpec = BACKBONES.mobilenet_v2_140; // what embeds images in the app (the graph model)
   const exportSpec = BACKBONES.mobilenet_v2_140_layers; // what the export is built from
   let pixels: tf.Tensor4D;
@@ -49,12 +49,13 @@ describe('export of the default backbone + a head', () => {
     pixels = asBytes(fixturePixels(224, 24).pixels.gather([0, 8, 16]) as tf.Tensor4D);
     head = createHead(1792, 3, { ...DEFAULT_HEAD_SETTINGS, seed: 5 });
     const ingest = await loadBackbone(ingestSpec, diskModel(join(modelsDir, ingestSpec.folder)));
-    const probs = tf.tidy(() => predictHead(head, ingest.embed(pixels)));
+    // With the app's default test-time flip: the average of each image and its mirror.
+    const probs = tf.tidy(() => predictHead(head, ingest.embed(pixels), ingest.embed(tf.reverse(pixels, 2) as tf.Tensor4D)));
     appProbs = (await probs.array()) as number[][];
     probs.dispose();
     ingest.dispose();
     const artifacts = await diskModel(join(modelsDir, exportSpec.folder)).load!();
-    exported = await buildExportModel(artifacts, exportSpec.cutPoint, head, 'test');
+    exported = await buildExportModel(artifacts, exportSpec.cutPoint, head, 'test', { testTimeFlip: true });
   }, 300_000);
 
   afterAll(() => {
@@ -67,7 +68,7 @@ describe('export of the default backbone + a head', () => {
     expect(model.inputs[0].shape).toEqual([null, 224, 224, 3]);
     expect(model.outputs[0].shape).toEqual([null, 3]);
     const classes = new Set(model.layers.map((l) => l.getClassName()));
-    expect(classes).toEqual(new Set(['InputLayer', 'DepthwiseConv2D', 'Conv2D', 'ReLU', 'Add', 'GlobalAveragePooling2D', 'Dense']));
+    expect(classes).toEqual(new Set(['InputLayer', 'DepthwiseConv2D', 'Conv2D', 'ReLU', 'Add', 'GlobalAveragePooling2D', 'Dense', 'Reshape', 'Average']));
     expect(exported.weightSpecs.every((w) => w.dtype === 'float32' && !w.quantization)).toBe(true);
     model.dispose();
   });
@@ -121,6 +122,29 @@ it('pools a backbone cut at a feature map (as the app does) and keeps a dropout 
   expect(maxAbsDiff((await actual.array()) as number[][], (await expected.array()) as number[][])).toBeLessThan(1e-5);
   expect(model.layers.map((l) => l.name).slice(1)).toEqual(['tm_input', 'conv', 'bn', 'cut_relu', 'feature_vector', 'head_hidden', 'head_dropout', 'head_classes']);
   tf.dispose([pixels, expected, actual]);
+  head.dispose();
+  model.dispose();
+  backbone.dispose();
+});
+
+it('with test-time flip, averages the image and its mirror through the same layers, as the app does', async () => {
+  const source = await tinyBackboneSource();
+  const backbone = await loadBackbone(TINY_SPEC, source);
+  const head = createHead(TINY_SPEC.featureDim, 3, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits: 4 });
+  const exported = await buildExportModel(await source.load!(), TINY_SPEC.cutPoint, head, 'tiny', { testTimeFlip: true });
+  const model = await loadExported(exported);
+  // An asymmetric image, so the mirror matters.
+  const pixels = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 6).mul(255).round().div(255) as tf.Tensor4D;
+  const [expected, plainOnly, actual] = tf.tidy(() => [
+    predictHead(head, backbone.embed(pixels), backbone.embed(tf.reverse(pixels, 2) as tf.Tensor4D)),
+    predictHead(head, backbone.embed(pixels)),
+    model.predict(tmInput(pixels)) as tf.Tensor2D,
+  ]);
+  const [e, p, a] = (await Promise.all([expected.array(), plainOnly.array(), actual.array()])) as number[][][];
+  expect(maxAbsDiff(a, e)).toBeLessThan(1e-5);
+  expect(maxAbsDiff(p, e)).toBeGreaterThan(1e-3);
+  expect(model.layers.filter((l) => l.getClassName() === 'Average')).toHaveLength(1);
+  tf.dispose([pixels, expected, plainOnly, actual]);
   head.dispose();
   model.dispose();
   backbone.dispose();

@@ -60,10 +60,51 @@ function inputAdapter(name: string, inbound: string): { layer: LayerJson; weight
 }
 
 /**
+ * The app's test-time flip (the average of the head's probabilities for the image and its mirror) as
+ * layers: the mirror is a 1×W convolution whose one-hot kernel reverses each row (exact: each output is
+ * one pixel × 1 plus zeros) and a Reshape back to the image; every layer after `from` is applied to it a
+ * second time (the same weights: a second inbound node), and an Average layer joins both predictions.
+ * Mutates `layers`; returns the new output layer and the mirror's weights.
+ */
+function mirrorBranch(layers: LayerJson[], from: string, size: number): { output: string; weights: tf.NamedTensorMap } {
+  const at = layers.findIndex((l) => l.name === from) + 1;
+  const shared = layers.slice(at);
+  const last = shared[shared.length - 1].name;
+  for (const l of shared) {
+    l.inbound_nodes.push(l.inbound_nodes[0].map(([name, , tensor]) => (name === from ? ['mirror_reshape', 0, 0, {}] : [name, 1, tensor, {}])));
+  }
+  // kernel[0, w, c, w'·3 + c] = 1 where w' = size − 1 − w.
+  const values = new Float32Array(size * 3 * size * 3);
+  for (let w = 0; w < size; w++) for (let c = 0; c < 3; c++) values[(w * 3 + c) * size * 3 + (size - 1 - w) * 3 + c] = 1;
+  const kernel = tf.tensor4d(values, [1, size, 3, size * 3]);
+  const mirror: LayerJson = {
+    class_name: 'Conv2D',
+    name: 'mirror',
+    config: {
+      name: 'mirror', trainable: false, filters: size * 3, kernel_size: [1, size], strides: [1, 1], padding: 'valid',
+      data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: false, kernel_initializer: zeros,
+      bias_initializer: zeros, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+    },
+    inbound_nodes: [[[from, 0, 0, {}]]],
+  };
+  const reshape: LayerJson = { class_name: 'Reshape', name: 'mirror_reshape', config: { name: 'mirror_reshape', trainable: false, target_shape: [size, size, 3] }, inbound_nodes: [[['mirror', 0, 0, {}]]] };
+  const average: LayerJson = { class_name: 'Average', name: 'test_time_flip', config: { name: 'test_time_flip', trainable: false }, inbound_nodes: [[[last, 0, 0, {}], [last, 1, 0, {}]]] };
+  layers.splice(at, 0, mirror, reshape);
+  layers.push(average);
+  return { output: average.name, weights: { 'mirror/kernel': kernel } };
+}
+
+/**
  * Builds the exported model. `backbone` is the layers backbone as loaded (its model.json topology and
  * weights), cut at `cutPoint` and average-pooled if the cut is a feature map; `head` is the trained head.
  */
-export async function buildExportModel(backbone: tf.io.ModelArtifacts, cutPoint: string, head: tf.LayersModel, name: string): Promise<ExportedModel> {
+export async function buildExportModel(
+  backbone: tf.io.ModelArtifacts,
+  cutPoint: string,
+  head: tf.LayersModel,
+  name: string,
+  options: { testTimeFlip?: boolean } = {},
+): Promise<ExportedModel> {
   const topology = backbone.modelTopology as BackboneTopology | undefined;
   const modelConfig = topology && 'model_config' in topology ? topology.model_config : topology;
   const all = modelConfig?.config?.layers;
@@ -97,8 +138,14 @@ export async function buildExportModel(backbone: tf.io.ModelArtifacts, cutPoint:
     last = config.name;
   }
 
-  const keep = new Set(layers.map((l) => l.name));
   const owned: tf.NamedTensorMap = { ...adapter.weights };
+  if (options.testTimeFlip) {
+    const size = (input.config.batch_input_shape as number[])[2];
+    const flip = mirrorBranch(layers, adapter.layer.name, size);
+    Object.assign(owned, flip.weights);
+    last = flip.output;
+  }
+  const keep = new Set(layers.map((l) => l.name));
   for (const [key, t] of Object.entries(tf.io.decodeWeights(backbone.weightData, backbone.weightSpecs))) {
     if (keep.has(key.split('/')[0])) owned[key] = t;
     else t.dispose();

@@ -22,13 +22,14 @@ export function exportModel(request: ExportRequest): Promise<ExportFile[]> {
     if (request.labels.length !== units) throw new Error(`${request.labels.length} labels for a model with ${units} classes`);
     const spec = exportSourceSpec(s.backbone.spec);
     const artifacts = await tf.io.http(new URL(`models/${spec.folder}/model.json`, s.baseUrl).href).load!();
-    const model = await buildExportModel(artifacts, spec.cutPoint, s.head, request.modelName);
+    // With test-time flip the app averages each image and its mirror: so does the exported model.
+    const model = await buildExportModel(artifacts, spec.cutPoint, s.head, request.modelName, { testTimeFlip: s.headTestTimeFlip });
     return exportFiles(model, {
       tfjsVersion: tf.version.tfjs,
       packageName: 'headstart',
       packageVersion: request.appVersion,
       timeStamp: new Date().toISOString(),
-      userMetadata: { backbone: spec.id, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
+      userMetadata: { backbone: spec.id, testTimeFlip: s.headTestTimeFlip, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
       modelName: request.modelName,
       labels: request.labels,
       imageSize: spec.inputSize,
