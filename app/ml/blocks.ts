@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The last inverted-residual blocks of MobileNetV2 (1.4, 224 px) as plain variables, with a forward pass
+ * written from kernels that have gradients on every backend, wasm included (which has no convolution
+ * gradients): at 7×7 with stride 1 a 1×1 convolution is a matrix product over positions, a 3×3 'same'
+ * depthwise convolution is the sum of nine shifted slices of the zero-padded input times per-channel
+ * weights, ReLU6 is relu6, and global average pooling a mean over positions.
+ * Checked against the layers model's own output and TF.js autodiff of it in blocks.test.ts.
+ */
+
+/** The last block of the network; "the last N blocks" are LAST_BLOCK − N + 1 … LAST_BLOCK (+ the top conv). */
+export const LAST_BLOCK = 16;
+/** The most blocks that can be adapted: the ones that all run at 7×7, stride 1. */
+export const MAX_ADAPT_BLOCKS = 3;
+const TOP = 'Conv_1';
+
+interface Conv1x1 {
+  kernel: tf.Variable; // [cin, cout]
+  bias: tf.Variable;
+}
+
+export interface BlockParams {
+  name: string;
+  expand: Conv1x1;
+  /** Depthwise kernel [3, 3, c] and bias [c]. */
+  depthwise: { kernel: tf.Variable; bias: tf.Variable };
+  project: Conv1x1;
+  residual: boolean;
+}
+
+export interface AdaptedBlocks {
+  /** How many blocks are adapted (1…MAX_ADAPT_BLOCKS). */
+  count: number;
+  /** The layer whose output is the input of the first adapted block. */
+  cutLayer: string;
+  /** Cut-point activations: [side, side, channels]. */
+  cutShape: [number, number, number];
+  blocks: BlockParams[];
+  top: Conv1x1;
+  /** Every variable of the adapted part, in a fixed order (what the optimizer and storage see). */
+  variables: tf.Variable[];
+}
+
+let made = 0;
+
+/** The layer names the adapted part copies its weights from, per block, in order. */
+export function adaptedLayerNames(count: number): string[] {
+  return blockNumbers(count).flatMap((b) => ['expand', 'depthwise', 'project'].map((part) => `expanded_conv_${b}_${part}`)).concat(TOP);
+}
+
+function blockNumbers(count: number): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ADAPT_BLOCKS) {
+    throw new Error(`can adapt 1 to ${MAX_ADAPT_BLOCKS} blocks, not ${count}`);
+  }
+  return Array.from({ length: count }, (_, i) => LAST_BLOCK - count + 1 + i);
+}
+
+/** The layer whose output feeds block `first` (the cut point), read from the model's graph. */
+export function cutLayerName(model: tf.LayersModel, count: number): string {
+  const first = blockNumbers(count)[0];
+  const inbound = model.getLayer(`expanded_conv_${first}_expand`).inboundNodes[0].inboundLayers[0];
+  return inbound.name;
+}
+
+/** Fresh variables holding copies of the last `count` blocks' weights (the model's own stay untouched). */
+export function copyBlocks(model: tf.LayersModel, count: number): AdaptedBlocks {
+  const id = made++;
+  const copy = (layer: string, index: number, shape?: number[]) => {
+    const value = model.getLayer(layer).getWeights()[index];
+    return tf.tidy(() => tf.variable(shape ? value.reshape(shape) : value.clone(), true, `adapt${id}/${layer}/${index}`));
+  };
+  const conv = (layer: string): Conv1x1 => {
+    const [, , cin, cout] = model.getLayer(layer).getWeights()[0].shape as number[];
+    return { kernel: copy(layer, 0, [cin, cout]), bias: copy(layer, 1) };
+  };
+  const blocks = blockNumbers(count).map((b): BlockParams => {
+    const name = `expanded_conv_${b}`;
+    const dw = model.getLayer(`${name}_depthwise`).getWeights()[0].shape as number[];
+    return {
+      name,
+      expand: conv(`${name}_expand`),
+      depthwise: { kernel: copy(`${name}_depthwise`, 0, [3, 3, dw[2]]), bias: copy(`${name}_depthwise`, 1) },
+      project: conv(`${name}_project`),
+      residual: model.layers.some((l) => l.name === `${name}_add`),
+    };
+  });
+  const top = conv(TOP);
+  const cutLayer = cutLayerName(model, count);
+  const [, h, w, c] = model.getLayer(cutLayer).outputShape as number[];
+  const variables = [...blocks.flatMap((b) => [b.expand.kernel, b.expand.bias, b.depthwise.kernel, b.depthwise.bias, b.project.kernel, b.project.bias]), top.kernel, top.bias];
+  return { count, cutLayer, cutShape: [h, w, c], blocks, top, variables };
+}
+
+// tf.relu6, not clipByValue: its gradient is 0 at exactly 0, as Keras's ReLU(6) (a channel that is dead
+// for an image, all zeros with a zero bias, must not learn from it); it has gradients on wasm too.
+const relu6 = (x: tf.Tensor) => tf.relu6(x);
+const conv1x1 = (x: tf.Tensor2D, p: Conv1x1) => tf.matMul(x, p.kernel as tf.Tensor2D).add(p.bias) as tf.Tensor2D;
+
+/** 3×3, stride 1, 'same' depthwise convolution: nine shifted slices of the zero-padded input. */
+function depthwise3x3(x: tf.Tensor4D, kernel: tf.Variable, bias: tf.Variable): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  let sum: tf.Tensor4D | null = null;
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      const term: tf.Tensor4D = padded.slice([0, i, j, 0], [n, h, w, c]).mul(kernel.slice([i, j, 0], [1, 1, c]).reshape([c]));
+      sum = sum ? (sum.add(term) as tf.Tensor4D) : term;
+    }
+  }
+  return (sum as tf.Tensor4D).add(bias) as tf.Tensor4D;
+}
+
+/** Cut-point activations, flattened per image ([n, h·w·c]), → the 1792-d embedding [n, 1792]. Call inside tidy. */
+export function blocksForward(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tensor2D {
+  const [h, w, c0] = adapted.cutShape;
+  const n = cut.shape[0];
+  // Positions as rows: [n·h·w, channels].
+  let x = cut.reshape([n * h * w, c0]) as tf.Tensor2D;
+  for (const block of adapted.blocks) {
+    const expanded = relu6(conv1x1(x, block.expand)) as tf.Tensor2D;
+    const c = expanded.shape[1];
+    const dw = depthwise3x3(expanded.reshape([n, h, w, c]), block.depthwise.kernel, block.depthwise.bias);
+    const projected = conv1x1(relu6(dw).reshape([n * h * w, c]), block.project);
+    x = block.residual ? x.add(projected) : projected;
+  }
+  const features = relu6(conv1x1(x, adapted.top));
+  return features.reshape([n, h * w, features.shape[1] as number]).mean(1) as tf.Tensor2D;
+}
+
+/** Embeddings of cached cut-point rows, in batches (after fine-tuning, the embedding cache is rebuilt so). */
+export function embedFromCut(adapted: AdaptedBlocks, cut: tf.Tensor2D, batch = 32): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < cut.shape[0]; start += batch) {
+      const size = Math.min(batch, cut.shape[0] - start);
+      parts.push(blocksForward(adapted, cut.slice([start, 0], [size, cut.shape[1]])));
+    }
+    return tf.concat(parts) as tf.Tensor2D;
+  });
+}
+
+/** The frozen part of the layers backbone: pixels → cut-point activations, flattened per image. */
+export function cutExtractor(model: tf.LayersModel, cutLayer: string): (pixels: tf.Tensor4D) => tf.Tensor2D {
+  const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(cutLayer).getOutputAt(0) as tf.SymbolicTensor });
+  return (pixels) => tf.tidy(() => {
+    const out = sub.predict(pixels) as tf.Tensor4D;
+    return out.reshape([out.shape[0], -1]);
+  });
+}
+
+/** Bytes of one image's cut-point activations (float32). */
+export function cutBytesPerImage(adapted: Pick<AdaptedBlocks, 'cutShape'>): number {
+  return adapted.cutShape.reduce((a, b) => a * b, 4);
+}
+
+/** The adapted weights as plain data (saved with the head) and back. */
+export async function blockWeightsData(adapted: AdaptedBlocks): Promise<Float32Array[]> {
+  return Promise.all(adapted.variables.map(async (v) => (await v.data()) as Float32Array));
+}
+
+export function setBlockWeights(adapted: AdaptedBlocks, data: readonly Float32Array[]): void {
+  if (data.length !== adapted.variables.length) throw new Error(`expected ${adapted.variables.length} adapted weights, got ${data.length}`);
+  adapted.variables.forEach((v, i) => {
+    if (data[i].length !== v.size) throw new Error(`adapted weight ${v.name}: expected ${v.size} values, got ${data[i].length}`);
+    tf.tidy(() => v.assign(tf.tensor(data[i], v.shape)));
+  });
+}
+
+export function disposeBlocks(adapted: AdaptedBlocks): void {
+  tf.dispose(adapted.variables);
+}
