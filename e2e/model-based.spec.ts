@@ -143,9 +143,11 @@ class Move implements Cmd {
   toString = () => `Move(${this.from}, ${this.pick}, ${this.to})`;
 }
 
+/** Undo is offered once the delete has finished (its notice carries the button): so it settles first. */
 class Undo implements Cmd {
   check = () => true;
   async run(m: Model, r: Real) {
+    await settle(r.page);
     await r.page.evaluate(() => void window.headstart?.commands.undoDelete());
     const last = m.lastDelete;
     m.lastDelete = null;

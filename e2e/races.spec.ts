@@ -113,3 +113,23 @@ test('a deleted class leaves at once: its name is free even while other work is 
   await app.reload();
   expect((await app.counts())?.map(([name]) => name)).toEqual(['bird']);
 });
+
+// Found by the model-based test: Undo put the class back only when its queued command ran, so a
+// class added right after it could take the same name (two classes called "cat").
+test('a class brought back by Undo holds its name at once: a class added right after gets another', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('cat');
+  await app.addImages(0, images('train', 'face', 2), 2);
+  await app.addClass('other');
+  await app.card(0).getByTestId('delete-class').click();
+  const undo = page.getByTestId('notice').getByRole('button', { name: /undo/i });
+  await expect(undo).toBeVisible();
+  // Other work in flight, so the undo's own command waits in the queue.
+  await dropManyAndWaitForFirstBatch(app, 0, 60);
+  await undo.click();
+  await page.evaluate(() => window.headstart?.commands.addClass('cat'));
+  await expect.poll(() => page.evaluate(() => window.headstart?.state().classes.map((c) => c.name))).toEqual(['cat', 'other', 'cat 2']);
+  await page.evaluate(() => window.headstart?.settled());
+  await app.reload();
+  expect(await app.counts()).toEqual([['cat', 2], ['other', 60], ['cat 2', 0]]);
+});

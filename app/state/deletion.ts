@@ -64,18 +64,31 @@ export function deleteSamples(ids: string[]): Promise<void> {
   return runCommand(`delete ${what}`, classIds, () => remove(ids, [], () => what)).then(() => undefined);
 }
 
-/** Puts back what the last delete before it removed: its classes (saved at once, even when empty), then its images. */
+/**
+ * Puts back what the last delete removed: its classes at once (their names are taken again, and they
+ * are saved even when empty), then, queued, its images (without re-embedding). Offered once the delete
+ * has finished (its notice carries the button).
+ */
 export function undoDelete(): Promise<void> {
+  const last = undo;
+  undo = null;
   set((s) => ({ notices: s.notices.filter((n) => n.action !== 'undo') }));
-  return runCommand('undo the delete', 'all', async (signal) => {
-    const last = undo;
-    undo = null;
-    if (!last) return;
-    const classes = get().classes.slice();
+  if (!last) return Promise.resolve();
+  const back = last.classes.map(({ info }) => info.id);
+  set((s) => {
+    const classes = s.classes.slice();
     for (const { info, index } of last.classes) classes.splice(Math.min(index, classes.length), 0, { ...info, sampleIds: [] });
-    await db.saveProject(projectRecord({ ...get(), classes }));
-    set({ classes });
-    const known = new Set(classes.map((c) => c.id));
+    return { classes };
+  });
+  const scope = [...new Set([...back, ...last.samples.map((x) => x.classId)])];
+  return runCommand('undo the delete', scope, async (signal) => {
+    try {
+      await db.saveProject(projectRecord());
+    } catch (error) {
+      set((s) => ({ classes: s.classes.filter((c) => !back.includes(c.id)) }));
+      throw error;
+    }
+    const known = new Set(get().classes.map((c) => c.id));
     await ingestAndSave(last.samples.filter((x) => known.has(x.classId)).map(toInput), 'restored', signal);
   }).then(() => undefined);
 }
