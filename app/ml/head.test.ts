@@ -88,6 +88,25 @@ describe('head training (feature extraction)', () => {
     head.dispose();
   });
 
+  it('leaves no tensor behind when a training step throws mid-epoch', async () => {
+    const failing = async () => {
+      const head = createHead(TINY_SPEC.featureDim, 2, settings);
+      let batches = 0;
+      await expect(
+        train(head, {
+          yieldToEvents: async () => {
+            if (++batches === 3) throw new Error('the device was lost');
+          },
+        }),
+      ).rejects.toThrow('the device was lost');
+      head.dispose();
+    };
+    await failing();
+    const baseline = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await failing();
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
   it('does not leak tensors across repeated train and predict, with every training option on', async () => {
     const all: HeadSettings = {
       ...settings,

@@ -130,46 +130,52 @@ export async function trainHead(options: TrainOptions): Promise<TrainOutcome> {
       // (as Keras reports them): no extra pass over the training set, one read per epoch.
       let lossSum: tf.Tensor = tf.scalar(0);
       let correct: tf.Tensor = tf.scalar(0);
+      let summary: tf.Tensor | null = null;
+      let values: Float32Array | Int32Array | Uint8Array;
       let seen = 0;
-      for (let start = 0; start < order.length; start += settings.batchSize) {
-        const size = Math.min(settings.batchSize, order.length - start);
-        const next = tf.tidy(() => {
-          const batchLabels = epochData.labels.slice(start, size);
-          const result = headGradients(params, {
-            xs: takeRows(features, epochData.rows.slice(start, size)),
-            labels: batchLabels,
-            weights: tf.gather(classWeights, batchLabels),
-            numClasses,
-            labelSmoothing: settings.labelSmoothing,
-            dropout: settings.dropout,
-            // Drawn only with dropout, so the shuffles do not depend on the setting otherwise.
-            seed: settings.dropout > 0 ? Math.floor(random() * 2 ** 31) : 0,
+      // The epoch's tensors are freed however it ends, a step that throws included.
+      try {
+        for (let start = 0; start < order.length; start += settings.batchSize) {
+          const size = Math.min(settings.batchSize, order.length - start);
+          const next = tf.tidy(() => {
+            const batchLabels = epochData.labels.slice(start, size);
+            const result = headGradients(params, {
+              xs: takeRows(features, epochData.rows.slice(start, size)),
+              labels: batchLabels,
+              weights: tf.gather(classWeights, batchLabels),
+              numClasses,
+              labelSmoothing: settings.labelSmoothing,
+              dropout: settings.dropout,
+              // Drawn only with dropout, so the shuffles do not depend on the setting otherwise.
+              seed: settings.dropout > 0 ? Math.floor(random() * 2 ** 31) : 0,
+            });
+            optimizer.apply(result.grads, rateAt(step));
+            return [lossSum.add(result.lossSum), correct.add(result.correct)];
           });
-          optimizer.apply(result.grads, rateAt(step));
-          return [lossSum.add(result.lossSum), correct.add(result.correct)];
+          tf.dispose([lossSum, correct]);
+          [lossSum, correct] = next;
+          seen += size;
+          step++;
+          if (options.yieldToEvents) await options.yieldToEvents();
+          if (options.shouldStop?.()) {
+            stopped = true;
+            break;
+          }
+        }
+        const sums = [lossSum, correct];
+        summary = tf.tidy(() => {
+          const parts = [tf.stack(sums).div(Math.max(seen, 1))];
+          if (validation) {
+            const probs = head.apply(tf.gather(features, validation.rows)) as tf.Tensor2D;
+            parts.push(tf.stack([tf.metrics.categoricalCrossentropy(validation.onehot, probs).mean(), tf.metrics.categoricalAccuracy(validation.onehot, probs).mean()]));
+          }
+          return tf.concat(parts);
         });
-        tf.dispose([lossSum, correct]);
-        [lossSum, correct] = next;
-        seen += size;
-        step++;
-        if (options.yieldToEvents) await options.yieldToEvents();
-        if (options.shouldStop?.()) {
-          stopped = true;
-          break;
-        }
+        values = await summary.data();
+      } finally {
+        tf.dispose([epochData.rows, epochData.labels, lossSum, correct]);
+        summary?.dispose();
       }
-      tf.dispose([epochData.rows, epochData.labels]);
-      const summary = tf.tidy(() => {
-        const parts = [tf.stack([lossSum, correct]).div(Math.max(seen, 1))];
-        if (validation) {
-          const probs = head.apply(tf.gather(features, validation.rows)) as tf.Tensor2D;
-          parts.push(tf.stack([tf.metrics.categoricalCrossentropy(validation.onehot, probs).mean(), tf.metrics.categoricalAccuracy(validation.onehot, probs).mean()]));
-        }
-        return tf.concat(parts);
-      });
-      tf.dispose([lossSum, correct]);
-      const values = await summary.data();
-      summary.dispose();
       const report: EpochReport = {
         phase: options.phase ?? 'measure',
         epoch: epoch + 1,
