@@ -263,8 +263,13 @@ test('a random sequence of overlapping user commands keeps the screen, IndexedDB
     // Each run (and each shrunk re-run) starts from an empty project.
     await page.evaluate(() => window.headstart?.commands.deleteAllData());
     await settle(page);
-    await fc.asyncModelRun(() => ({ model: { classes: [], lastDelete: null }, real: { page } }), [...cmds, new Reload()]);
-    console.log(`ran: ${cmds.toString()}`);
+    try {
+      await fc.asyncModelRun(() => ({ model: { classes: [], lastDelete: null }, real: { page } }), [...cmds, new Reload()]);
+    } catch (error) {
+      // Shrinking re-runs many sequences: each failing one is printed as it is found.
+      console.log(`failed: ${cmds.toString()}\n  ${String((error as Error).message).split('\n').slice(0, 12).join('\n  ')}`);
+      throw error;
+    }
   });
   await fc.assert(property, { seed: SEED, numRuns: LONG ? 10 : 1, endOnFailure: !LONG, verbose: 2 });
 });
