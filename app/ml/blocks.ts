@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { takeRows } from './headStep';
 
 /**
  * The last inverted-residual blocks of MobileNetV2 (1.4, 224 px) as plain variables, with a forward pass
@@ -129,15 +130,17 @@ export function blocksForward(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tens
 }
 
 /** Embeddings of cached cut-point rows, in batches (after fine-tuning, the embedding cache is rebuilt so). */
-export function embedFromCut(adapted: AdaptedBlocks, cut: tf.Tensor2D, batch = 32): tf.Tensor2D {
-  return tf.tidy(() => {
-    const parts: tf.Tensor2D[] = [];
-    for (let start = 0; start < cut.shape[0]; start += batch) {
-      const size = Math.min(batch, cut.shape[0] - start);
-      parts.push(blocksForward(adapted, cut.slice([start, 0], [size, cut.shape[1]])));
-    }
-    return tf.concat(parts) as tf.Tensor2D;
-  });
+export function embedFromCut(adapted: AdaptedBlocks, cut: tf.Tensor2D, batch = 16): tf.Tensor2D {
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < cut.shape[0]; start += batch) {
+    const size = Math.min(batch, cut.shape[0] - start);
+    // One tidy per batch: a batch's intermediates are ~200 MB at 32 rows, and keeping them all until
+    // the end overflowed wasm's memory (642 rows: "memory access out of bounds").
+    parts.push(tf.tidy(() => blocksForward(adapted, takeRows(cut, tf.range(start, start + size, 1, 'int32') as tf.Tensor1D))));
+  }
+  const out = tf.concat(parts) as tf.Tensor2D;
+  tf.dispose(parts);
+  return out;
 }
 
 /** The frozen part of the layers backbone: pixels → cut-point activations, flattened per image. */

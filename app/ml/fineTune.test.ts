@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKBONES } from './backbones';
 import { copyBlocks, disposeBlocks } from './blocks';
 import { DEFAULT_FINE_TUNE_SETTINGS, createFineTuner, fineTune } from './fineTune';
+import { memoryReport } from './fineTuneMemory';
 import { DEFAULT_HEAD_SETTINGS, createHead, trainableVariables } from './head';
 import { diskModel } from './testing';
 
@@ -53,6 +54,8 @@ describe('fine-tuning the last blocks', () => {
     const params = trainable.reduce((n, v) => n + v.size, 0);
     expect(params).toBe(adapted.variables.reduce((n, v) => n + v.size, 0) + head.countParams());
     expect(outcome.optimizer.bytes).toBe(2 * 4 * params);
+    // What Under the hood / the bench report is what the optimizer holds.
+    expect(memoryReport(model, 2, head).optimizerBytes).toBe(outcome.optimizer.bytes);
     head.dispose();
     disposeBlocks(adapted);
   }, 600_000);
@@ -74,4 +77,22 @@ describe('fine-tuning the last blocks', () => {
     head.dispose();
     disposeBlocks(adapted);
   }, 600_000);
+
+  it('memory report: frozen and trainable parameters per layer, Adam bytes for the filtered list and for every variable', () => {
+    const head = createHead(1792, 2, { ...DEFAULT_HEAD_SETTINGS, hiddenUnits: 8 });
+    const all = model.countParams() + head.countParams();
+    const headOnly = memoryReport(model, 0, head);
+    expect([headOnly.trainableParams, headOnly.frozenParams, headOnly.cutLayer]).toEqual([head.countParams(), model.countParams(), null]);
+    for (const blocks of [1, 2, 3]) {
+      const report = memoryReport(model, blocks, head);
+      const adapted = copyBlocks(model, blocks);
+      expect(report.trainableParams).toBe(adapted.variables.reduce((n, v) => n + v.size, 0) + head.countParams());
+      expect(report.frozenParams + report.trainableParams).toBe(all);
+      expect(report.layers.filter((l) => l.trainable > 0 && !l.name.startsWith('head/')).length).toBe(3 * blocks + 1);
+      expect(report.optimizerBytes).toBe(8 * report.trainableParams);
+      expect(report.optimizerBytesIfAll).toBe(8 * all);
+      disposeBlocks(adapted);
+    }
+    head.dispose();
+  });
 });
