@@ -33,22 +33,18 @@ function train(head: tf.Sequential, extra: Partial<Parameters<typeof trainHead>[
 }
 
 describe('head training (feature extraction)', () => {
-  it('updates only the head: backbone weights stay bit-identical and the optimizer sees only head variables', async () => {
-    const backboneBefore = await Promise.all(backbone.weightTensors().map((t) => t.data()));
+  // The backbone never enters trainHead, so whether its weights stay frozen and out of the optimizer is
+  // tested where it does enter training: fineTune.test.ts, through the real backbone.
+  it("updates the head, and the optimizer holds state for exactly the head's variables", async () => {
     const head = createHead(TINY_SPEC.featureDim, 2, settings);
     const headBefore = await Promise.all(trainableVariables(head).map((v) => v.data()));
     const outcome = await train(head);
-
-    const backboneAfter = await Promise.all(backbone.weightTensors().map((t) => t.data()));
-    backboneAfter.forEach((after, i) => expect(Buffer.from(after.buffer)).toEqual(Buffer.from(backboneBefore[i].buffer)));
 
     const headAfter = await Promise.all(trainableVariables(head).map((v) => v.data()));
     expect(headAfter.some((after, i) => after.some((x, j) => x !== headBefore[i][j]))).toBe(true);
 
     const headNames = trainableVariables(head).map((v) => v.name).sort();
     expect([...outcome.optimizer.varList].sort()).toEqual(headNames);
-    const backboneNames = new Set(backbone.weightTensors().map((t) => (t as tf.Variable).name));
-    expect(outcome.optimizer.varList.filter((n) => backboneNames.has(n))).toEqual([]);
     // Adam keeps two moments (m and v) per trainable parameter, and nothing for frozen ones.
     expect(outcome.optimizer.variables).toBe(2);
     expect(outcome.optimizer.bytes).toBe(2 * 4 * head.countParams());
