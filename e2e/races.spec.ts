@@ -133,3 +133,20 @@ test('a class brought back by Undo holds its name at once: a class added right a
   await app.reload();
   expect(await app.counts()).toEqual([['cat', 2], ['other', 60], ['cat 2', 0]]);
 });
+
+// Found by the model-based test: "delete all" cleared the screen only when its queued command ran,
+// so a class made right after it (while the old project's work was winding down) vanished too.
+test('what is made right after "delete all" belongs to the new project and stays', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('old');
+  await dropManyAndWaitForFirstBatch(app, 0, 60);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('delete-all').click();
+  await page.evaluate(() => window.headstart?.commands.addClass('new'));
+  await app.addImages(0, images('train', 'fruit', 2));
+  await page.evaluate(() => window.headstart?.settled());
+  expect(await app.counts()).toEqual([['new', 2]]);
+  await app.reload();
+  expect(await app.counts()).toEqual([['new', 2]]);
+  expect((await stored(page)).samples.map((x) => x.className)).toEqual(['new', 'new']);
+});

@@ -93,17 +93,27 @@ export function undoDelete(): Promise<void> {
   }).then(() => undefined);
 }
 
-/** Deletes every class, image, embedding and trained head, here and in IndexedDB. */
+/**
+ * Deletes every class, image, embedding and trained head, here and in IndexedDB. The project leaves
+ * the screen at once, so whatever the user does next belongs to the new, empty project; all work in
+ * flight is cancelled, and the queued clear runs once it has wound down (its last writes included).
+ */
 export function deleteAllData(): Promise<void> {
   cancelJobs('all');
+  const s = get();
+  forgetShownProject();
+  if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
+  undo = null;
+  set({ ...initialState(), model: s.model, notices: [] });
   return runCommand('delete all data', 'all', async () => {
     await workerApi().reset();
     await db.clearAll();
-    forgetShownProject();
-    const s = get();
-    if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
-    undo = null;
-    set({ ...initialState(), model: s.model, notices: [] });
+    // The worker holds no head now, and nothing is left of a batch that was being saved as the project left.
+    set((now) => ({
+      training: initialState().training,
+      prediction: initialState().prediction,
+      samples: Object.fromEntries(Object.entries(now.samples).filter(([, x]) => now.classes.some((c) => c.id === x.classId))),
+    }));
     notify('info', 'All data deleted: a new, empty project.');
     await Promise.all([refreshMemory(), refreshStorage()]);
   }).then(() => undefined);
