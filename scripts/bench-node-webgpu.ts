@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { loadBackbone } from '../app/ml/backbone';
 import { DEFAULT_BACKBONE_ID, EMBED_BATCH, getBackboneSpec } from '../app/ml/backbones';
 import { diskModel } from '../app/ml/testing';
-import { bareThroughput, fineTuneSteps, headEpochMs } from '../app/worker/bench';
+import { bareThroughput, headEpochMs } from '../app/worker/bench';
+import { fineTuneBench } from '../app/worker/fineTuneBench';
 
 const models = process.env.MODELS_DIR ?? 'public/models';
 const epochs = Number(process.env.HEAD_EPOCHS ?? 3);
@@ -57,8 +58,8 @@ async function main() {
   log(`ours N=${largeN}: ${ours5000.epochMs.toFixed(1)} ms/epoch`);
   const tm5000 = await headEpochMs('tm', largeN, dim, 5, epochs);
   log(`TM-style N=${largeN}: ${tm5000.epochMs.toFixed(1)} ms/epoch`);
-  const fineTune = quick ? null : await fineTuneSteps(diskModel(join(models, 'mobilenet_v2_100_keras')), 'block_12_add', 8, 3);
-  if (fineTune) log(`fine-tune step: cached ${fineTune.cachedMs.toFixed(0)} ms, full ${fineTune.fullMs.toFixed(0)} ms`);
+  const fineTune = quick ? null : await fineTuneBench(diskModel(join(models, 'mobilenet_v2_140_layers')), 16, 3);
+  for (const row of fineTune?.rows ?? []) if (row.stepMs !== null) log(`fine-tune step, last ${row.blocks} block(s): ${row.stepMs.toFixed(0)} ms`);
   const memory = tf.memory();
   backbone.dispose();
   const backbonePassMs1000 = (1000 / bare[appBatch]) * 1000;
@@ -79,8 +80,7 @@ async function main() {
       ourEpochMs5000: ours5000.epochMs,
       tmEpochMs5000: tm5000.epochMs,
       tmOverOurs: tm5000.epochMs / ours5000.epochMs,
-      fineTuneStepMs: fineTune?.cachedMs ?? null,
-      fullBackboneStepMs: fineTune?.fullMs ?? null,
+      fineTuneStepMs: fineTune?.rows.map((r) => r.stepMs) ?? null,
       tensorBytesAtEnd: memory.numBytes,
     }),
   );

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend B] [--json] [--settings JSON] [--backbone ID] [--dump FILE]
+//   [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]: head only vs the last N blocks fine-tuned (evalFineTune.mjs)
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
 // with the settings of each recipe (`default`: the app's defaults; `tm`: Teachable Machine's recipe on
 // the same embeddings; both from app/ml/settings.ts), once per seed 1..N, predicts DIR/test/<class>/*
@@ -8,14 +9,15 @@
 // mirrored) to FILE for offline analysis (scripts/head-experiments.ts).
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { blockCounts, reportFineTune, runFineTuneEval } from './evalFineTune.mjs';
 import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
 const USAGE =
-  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE]';
+  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
 // Where issue 12's other options will go: they change what is trained (fine-tuned blocks, augmented
 // views), so they become part of each run's settings. Refused until the app can do them.
-const NOT_YET = { 'fine-tune-blocks': 'fine-tuning the backbone', augment: 'augmented views' };
+const NOT_YET = { augment: 'augmented views' };
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -67,6 +69,14 @@ async function main() {
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('--seeds needs a whole number ≥ 1');
   const overrides = args.settings ? JSON.parse(args.settings) : {};
   const log = args.json ? () => {} : (m) => console.error(m);
+  if (args['fine-tune-blocks'] !== undefined) {
+    const blocks = blockCounts(args['fine-tune-blocks']);
+    const fineTune = args['fine-tune-settings'] ? JSON.parse(args['fine-tune-settings']) : {};
+    const result = await withApp({ backend: args.backend ?? 'auto', filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
+      runFineTuneEval(page, { train, test, recipe: recipes[0], seeds, overrides, fineTune, blocks }),
+    );
+    return reportFineTune(result, summarise, args.json);
+  }
   const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
     page.evaluate(
       async ({ train, test, prefix, recipes, seeds, overrides, dump }) => {

@@ -2,7 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { EMBED_BATCH } from '../ml/backbones';
-import { bareThroughput, fineTuneSteps, headEpochMs, type FineTuneBench, type HeadBench } from './bench';
+import { bareThroughput, headEpochMs, type HeadBench } from './bench';
+import { fineTuneBench, type FineTuneBench } from './fineTuneBench';
+import { evalFineTune, type FineTuneEvalRequest } from './fineTuneEval';
 import { decode, embedBothViews, exclusive, ready } from './session';
 
 export const benchApi = {
@@ -16,9 +18,14 @@ export const benchApi = {
     return exclusive(() => headEpochMs(loop, n, ready().cache.dim, 5, epochs));
   },
 
-  /** `npm run bench`: fine-tuning step time (cached cut-point activations vs the full backbone). */
+  /** `npm run bench`: fine-tuning the default backbone's last 1–3 blocks: step ms, cut cache and optimizer bytes. */
   benchFineTune(steps: number): Promise<FineTuneBench> {
-    return exclusive(() => fineTuneSteps(new URL('models/mobilenet_v2_100_keras/model.json', ready().baseUrl).href, 'block_12_add', 8, steps));
+    return exclusive(() => fineTuneBench(new URL('models/mobilenet_v2_140_layers/model.json', ready().baseUrl).href, 16, steps));
+  },
+
+  /** `npm run eval -- --fine-tune-blocks N`: head only vs the last N blocks fine-tuned (fineTuneEval.ts). */
+  evalFineTune(request: FineTuneEvalRequest): ReturnType<typeof evalFineTune> {
+    return exclusive(() => evalFineTune(ready(), request));
   },
 
   /** The batch size the app embeds with. */
