@@ -224,6 +224,8 @@ class Reload implements Cmd {
     const certain = (files: string[], c: ModelClass | undefined) => sorted(files.filter((f) => !c?.maybe.map(greyName).includes(f)));
     expect(screen.map((c, i) => ({ name: c.name, files: certain(c.files, m.classes[i]) }))).toEqual(m.classes.map((c) => ({ name: c.name, files: sorted(c.greys.map(greyName)) })));
     resync(m, screen);
+    // The Undo offer does not survive a reload.
+    m.lastDelete = null;
   }
   toString = () => 'Reload';
 }
