@@ -43,7 +43,8 @@ export async function withApp({ backend = 'auto', backbone = null, filesRoot = n
     if (backend !== 'auto') query.set('backend', backend);
     if (backbone) query.set('backbone', backbone);
     await page.goto(`${url}?${query}`);
-    await page.waitForFunction(() => window.headstart?.state().model.status !== 'loading', null, { timeout: 600_000, polling: 250 });
+    // The test handle exists once the app's module has run; until then the model counts as loading.
+    await page.waitForFunction(() => window.headstart !== undefined && window.headstart.state().model.status !== 'loading', null, { timeout: 600_000, polling: 250 });
     const model = await page.evaluate(() => window.headstart.state().model);
     if (model.status !== 'ready') throw new Error(`the model did not load: ${model.error}`);
     log(`backend ${model.info.choice.backend}: ${model.info.choice.reason}`);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,14 +14,15 @@ import { diskModel, fixturePixels } from './testing';
 const modelsDir = join(__dirname, '..', '..', 'public', 'models');
 const graphSpec = BACKBONES.mobilenet_v2_140;
 const layersSpec = BACKBONES.mobilenet_v2_140_layers;
-// Both MobileNetV2 1.4 models on 20 images on the CPU backend: ~100 s alone, over 5 min on a busy
-// machine running the whole suite, hence the long timeouts.
+// Both MobileNetV2 1.4 models on 20 images, on the wasm backend (the one the app runs on machines
+// without a GPU; the CPU backend took ~100 s here), hence still the long timeouts.
 let graph: Backbone;
 let layers: Backbone;
 let pixels: tf.Tensor4D;
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  setWasmPaths(join(__dirname, '..', '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  await tf.setBackend('wasm');
   graph = await loadBackbone(graphSpec, diskModel(join(modelsDir, graphSpec.folder)));
   layers = await loadBackbone(layersSpec, diskModel(join(modelsDir, layersSpec.folder)));
   pixels = fixturePixels(224, 20).pixels;

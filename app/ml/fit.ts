@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { answerRows, createHead, trainHead, type EpochReport, type TrainOutcome } from './head';
+import { answerRows, createHead, trainHead, type EpochReport, type TrainOptions, type TrainOutcome } from './head';
 import type { HeadSettings } from './settings';
 
-export interface FitOptions {
+/** Rows (of `plain`) to learn from with their class indices, the settings and the callbacks: as trainHead takes them. */
+export interface FitOptions extends Pick<TrainOptions, 'rows' | 'labels' | 'numClasses' | 'settings' | 'onEpoch' | 'shouldStop' | 'yieldToEvents'> {
   /** Each image's embedding, row r of the cache ([n, dim]); with `mirrored`, the same images mirrored. */
   plain: tf.Tensor2D;
   mirrored?: tf.Tensor2D;
-  /** Rows of `plain` to learn from, and the class index of each. */
-  rows: readonly number[];
-  labels: readonly number[];
-  numClasses: number;
-  settings: HeadSettings;
-  onEpoch?: (report: EpochReport) => void;
-  shouldStop?: () => boolean;
-  yieldToEvents?: () => Promise<void>;
 }
 
 export interface FitResult {
