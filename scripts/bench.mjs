@@ -4,8 +4,7 @@
 // backbone throughput (bare vs the app's ingest path), head training (device-resident loop vs a
 // Teachable-Machine-style loop), memory, main-thread responsiveness, and what `auto` picks.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { build } from 'vite';
-import { parseArgs, withApp } from './harness.mjs';
+import { buildTestApp, parseArgs, withApp } from './harness.mjs';
 
 const args = parseArgs(process.argv.slice(2), ['json', 'ci']);
 const ci = Boolean(args.ci);
@@ -162,7 +161,7 @@ async function measureBackend(name, count) {
 
 async function main() {
   log('building the app…');
-  await build({ logLevel: 'error' });
+  await buildTestApp();
   const results = {};
   for (const name of backends) {
     const count = name === 'wasm' ? images : Math.min(images, slowImages);

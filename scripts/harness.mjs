@@ -12,12 +12,16 @@ export const FILES_PREFIX = '/__files/';
  * Builds the app, serves it on a free localhost port, opens it with `?backend=` and waits until
  * the backbone is ready; runs `fn(page)`, then closes everything.
  */
+/** Builds the app as the runners need it: with the test handle (window.headstart) they drive it through. */
+export async function buildTestApp() {
+  process.env.VITE_HEADSTART_TEST_API = '1';
+  await build({ logLevel: 'error' });
+}
+
 export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
-    // The runners drive the app through window.headstart, which only test builds carry.
-    process.env.VITE_HEADSTART_TEST_API = '1';
-    await build({ logLevel: 'error' });
+    await buildTestApp();
   }
   const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'error' });
   const url = server.resolvedUrls.local[0];
