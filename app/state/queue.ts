@@ -50,11 +50,6 @@ export function cancelJobs(scope: Scope): void {
   for (const job of jobs) if (overlaps(job.scope, scope)) job.controller.abort();
 }
 
-/** True while any command is queued or running (tests, and the UI's "waiting" states). */
-export function commandsPending(): number {
-  return jobs.size;
-}
-
 /** Resolves once every command queued so far has finished. */
 export function idle(): Promise<void> {
   return tail.then(() => undefined);

@@ -48,7 +48,7 @@ function releaseHashes(s: Session, owners: { sample: SampleInput; hash: string }
   for (const { sample, hash } of owners) if (s.byHash.get(hash)?.id === sample.id) s.byHash.delete(hash);
 }
 
-export function forgetHashes(s: Session, ids: Set<string>): void {
+function forgetHashes(s: Session, ids: Set<string>): void {
   for (const [hash, owner] of s.byHash) if (ids.has(owner.id)) s.byHash.delete(hash);
 }
 
