@@ -70,9 +70,10 @@ export default defineConfig({
       },
       workbox: {
         // App shell, icons, the worker chunk (~2.5 MB), the WASM binaries and both bundled backbones
-        // (~6.8 MB; the plugin adds manifest.webmanifest itself): after the first visit the app,
-        // model included, works with no network at all.
-        globPatterns: ['**/*.{html,js,css,svg,png,wasm,json,bin}'],
+        // (~6.8 MB; the plugin adds manifest.webmanifest itself), and the sample dataset's photos and
+        // credits (~0.25 MB): after the first visit the app, model and sample included, works with no
+        // network at all.
+        globPatterns: ['**/*.{html,js,css,svg,png,wasm,json,bin}', 'samples/**/*.{jpg,txt}'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
