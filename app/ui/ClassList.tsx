@@ -4,6 +4,7 @@ import { addClass } from '../state/commands';
 import { useStore } from '../state/store';
 import { ClassCard } from './ClassCard';
 import { ProgressBar } from './ProgressBar';
+import { SampleDataset } from './SampleDataset';
 
 export function ClassList() {
   const ids = useStore(useShallow((s) => s.classes.map((c) => c.id)));
@@ -16,7 +17,12 @@ export function ClassList() {
         1. Classes
       </h2>
       {ingest && <ProgressBar label={`Embedding images: ${ingest.done} of ${ingest.total}`} value={ingest.done} max={ingest.total} testId="ingest-progress" />}
-      {ids.length === 0 && <p className="hint">Add a class for each kind of image you want to recognise, then drop a few examples into each.</p>}
+      {ids.length === 0 && (
+        <>
+          <p className="hint">Add a class for each kind of image you want to recognise, then drop a few examples into each. No images at hand? Start with ours.</p>
+          <SampleDataset />
+        </>
+      )}
       {ids.map((id) => (
         <ClassCard key={id} id={id} autoFocus={id === added} />
       ))}

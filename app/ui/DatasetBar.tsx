@@ -1,9 +1,12 @@
 import { exportDataset, importFolder, importZip } from '../state/commands';
 import { useStore } from '../state/store';
+import { SampleDataset } from './SampleDataset';
 
 /** Bring a whole dataset in (folder tree or zip, one folder per class) or take it out as a zip. */
 export function DatasetBar() {
   const hasImages = useStore((s) => s.classes.some((c) => c.sampleIds.length > 0));
+  // On an empty project the class list offers the sample itself.
+  const hasClasses = useStore((s) => s.classes.length > 0);
   return (
     <div className="dataset-bar">
       <label className="file-button">
@@ -37,6 +40,7 @@ export function DatasetBar() {
         Export dataset (zip)
       </button>
       <span className="hint">Drop a folder of class folders, or a zip of them, anywhere on the page.</span>
+      {hasClasses && <SampleDataset />}
     </div>
   );
 }

@@ -1,0 +1,30 @@
+import { useState } from 'react';
+import { loadSampleDataset, sampleUrl } from '../state/sampleDataset';
+
+/** "Try a sample dataset": real photos bundled with the app, loaded as if their folder had been dropped; credited beside the button. */
+export function SampleDataset() {
+  const [busy, setBusy] = useState(false);
+  return (
+    <span className="sample-dataset">
+      {/* aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page. */}
+      <button
+        type="button"
+        data-testid="sample-dataset"
+        aria-disabled={busy}
+        onClick={() => {
+          if (busy) return;
+          setBusy(true);
+          void loadSampleDataset().finally(() => setBusy(false));
+        }}
+      >
+        {busy ? 'Loading the sample…' : 'Try a sample dataset'}
+      </button>
+      <span className="hint" data-testid="sample-credit">
+        Photos of birds, flowers and fruit from Tux Paint’s stamps (GPL 2 or later):{' '}
+        <a href={sampleUrl('credits.txt')} target="_blank" rel="noopener">
+          credits
+        </a>
+      </span>
+    </span>
+  );
+}
