@@ -1,16 +1,27 @@
 /** Small helpers every command module shares. */
 import { workerApi } from '../worker/client';
 import { storageEstimate } from '../platform/storage';
-import { useStore, type HeadstartState, type Notice } from './store';
+import { useStore, type HeadstartState, type Notice, type NoticeCause } from './store';
 
 let noticeId = 0;
 
 export const set = (partial: Partial<HeadstartState> | ((s: HeadstartState) => Partial<HeadstartState>)) => useStore.setState(partial);
 export const get = () => useStore.getState();
 
-export function notify(kind: Notice['kind'], text: string, action?: Notice['action']): void {
-  set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text, action }] }));
+/** Shows a notice; one given `until` goes by itself once that holds (else the user dismisses it). */
+export function notify(kind: Notice['kind'], text: string, action?: Notice['action'], until?: NoticeCause): void {
+  set((s) => ({ notices: [...s.notices, { id: ++noticeId, kind, text, action, until }] }));
 }
+
+const holds: Record<NoticeCause, (s: HeadstartState) => boolean> = {
+  'two-classes': (s) => s.classes.filter((c) => c.sampleIds.length > 0).length >= 2,
+  'active-class': (s) => s.activeClassId !== null,
+};
+
+// Whatever changed the state (images added, restored, undone; a class clicked), a notice whose cause is gone goes.
+useStore.subscribe((s) => {
+  if (s.notices.some((n) => n.until && holds[n.until](s))) set({ notices: s.notices.filter((n) => !(n.until && holds[n.until](s))) });
+});
 
 export function dismissNotice(id: number): void {
   set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));

@@ -24,7 +24,12 @@ export interface Notice {
   text: string;
   /** A button the notice offers. */
   action?: 'undo';
+  /** What the notice waits for: once it holds, the notice has nothing left to say and goes (base.ts). */
+  until?: NoticeCause;
 }
+
+/** States a notice can wait for: 'two-classes' (two classes have images), 'active-class' (a class is chosen). */
+export type NoticeCause = 'two-classes' | 'active-class';
 
 /** 'waiting': queued behind images still being added. */
 export type TrainingStatus = 'idle' | 'waiting' | 'training' | 'trained' | 'stopped' | 'error';

@@ -13,7 +13,7 @@ import type { HeadstartState } from './store';
 export function train(): Promise<void> {
   const ready = get().classes.filter((c) => c.sampleIds.length > 0).length >= 2;
   if (!ready && !get().ingest) {
-    notify('error', 'Add images to at least two classes before training.');
+    notify('error', 'Add images to at least two classes before training.', undefined, 'two-classes');
     return Promise.resolve();
   }
   set((s) => ({ training: { ...s.training, status: 'waiting', error: null } }));

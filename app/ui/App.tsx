@@ -34,7 +34,7 @@ function pasteIntoActiveClass(e: ClipboardEvent): void {
   if (images.length === 0) return;
   const { activeClassId } = useStore.getState();
   if (activeClassId) void addFiles(activeClassId, images);
-  else notify('error', 'Click a class first, then paste the image into it.');
+  else notify('error', 'Click a class first, then paste the image into it.', undefined, 'active-class');
 }
 
 export function App() {
