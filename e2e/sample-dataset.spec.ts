@@ -31,6 +31,8 @@ test('"Try a sample dataset" on the empty page: its classes fill, Train, and the
   await sampleLoaded(app, page);
   await expect(page.getByTestId('class-card').getByTestId('sample-count')).toHaveText(expectedCounts.map(([, n]) => String(n)));
   await expect(page.getByTestId('notice')).toHaveCount(0);
+  // The button left with the empty page; the focus went on to the next step.
+  await expect(page.getByTestId('train-button')).toBeFocused();
 
   await app.train();
   const photo = manifest.files.find((f) => f.class === manifest.classes[0]) as { class: string; file: string };

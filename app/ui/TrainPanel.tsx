@@ -22,6 +22,7 @@ export function TrainPanel() {
           {/* Not disabled while training (aria-disabled): a disabled button would drop the keyboard focus to the page. */}
           <button
             type="button"
+            id="train-button"
             data-testid="train-button"
             disabled={blocker !== null}
             aria-disabled={running}
