@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { groupByPart, type BackbonePart } from './backboneParts';
 import type { BackboneSpec } from './backbones';
 
 /** A frozen feature extractor: pixels in [0,1], shape [n, size, size, 3] → embeddings [n, featureDim]. */
@@ -6,6 +7,8 @@ export interface Backbone {
   readonly spec: BackboneSpec;
   /** Number of (frozen) weights in the backbone. */
   readonly paramCount: number;
+  /** The same weights by part of the network (stem, blocks, last convolution), in network order. */
+  readonly parts: BackbonePart[];
   embed(pixels: tf.Tensor4D): tf.Tensor2D;
   /** Snapshot of every backbone weight, for tests that prove training leaves them untouched. */
   weightTensors(): tf.Tensor[];
@@ -30,6 +33,7 @@ async function loadGraph(spec: BackboneSpec, source: string | tf.io.IOHandler): 
   return {
     spec,
     paramCount: weights.reduce((n, t) => n + t.size, 0),
+    parts: groupByPart(Object.entries(model.weights).flatMap(([name, tensors]) => tensors.map((t) => ({ name, size: t.size })))),
     embed: (pixels) => model.execute(pixels, spec.cutPoint) as tf.Tensor2D,
     weightTensors: () => weights,
     dispose: () => model.dispose(),
@@ -46,6 +50,7 @@ async function loadLayers(spec: BackboneSpec, source: string | tf.io.IOHandler):
   return {
     spec,
     paramCount: extractor.countParams(),
+    parts: groupByPart(extractor.weights.map((w) => ({ name: w.originalName, size: w.read().size }))),
     embed: (pixels) => extractor.predict(pixels) as tf.Tensor2D,
     weightTensors: () => extractor.weights.map((w) => w.read()),
     dispose: () => model.dispose(),

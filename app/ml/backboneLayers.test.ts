@@ -50,6 +50,10 @@ it('the layers model embeds 20 real images as the graph model does, within 1e-4'
   // Not trivially equal: the images differ from each other by far more than the tolerance.
   expect(maxAbsDiff([vg[0]], [vg[1]])).toBeGreaterThan(0.1);
   expect(layers.paramCount).toBe(graph.paramCount + 6 - 2);
+  // Both name their parts alike: the stem, blocks 0–16 and the last convolution, with equal counts.
+  expect(graph.parts.map((p) => p.name)).toEqual(['Conv', 'expanded_conv', ...Array.from({ length: 16 }, (_, i) => `expanded_conv_${i + 1}`), 'Conv_1']);
+  expect(layers.parts).toEqual(graph.parts);
+  expect(graph.parts.reduce((n, p) => n + p.params, 0)).toBe(graph.paramCount - 2);
 }, 900_000);
 
 it('loads in TF.js 1.3.1 (Teachable Machine\'s) with the same layer classes and embeddings', async () => {

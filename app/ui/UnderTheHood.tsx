@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useStore } from '../state/store';
+import { LayerTable } from './LayerTable';
 import { megabytes } from './format';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -16,6 +17,14 @@ function Figure({ term, plain, children, testId }: { term: string; plain: string
       </dd>
     </>
   );
+}
+
+/**
+ * The optimizer's state had it been handed the frozen weights too: as many bytes per parameter as it
+ * holds for the head's (Adam: two float32 moments), times every parameter.
+ */
+export function optimizerBytesIfAll(bytes: number, trainable: number, frozen: number): number {
+  return trainable > 0 ? bytes + (bytes / trainable) * frozen : 0;
 }
 
 /** What transfer learning is doing, with live numbers from the worker. */
@@ -57,15 +66,19 @@ export function UnderTheHood() {
         <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">
           {summary ? n(summary.params.trainable) : 'train to see'}
         </Figure>
-        <Figure term="Layers that train" plain="The small new part added on top of the model to tell your classes apart.">
-          {summary
-            ? summary.headLayers.map((l) => `${l.name} (${l.kind}, ${n(l.params)} params, out ${l.outputShape})`).join('; ')
-            : 'the head, once trained'}
+        <Figure
+          term="Optimizer"
+          testId="optimizer"
+          plain="The method that nudges the trainable numbers after each batch of images. It keeps two running averages per number it is handed, so handing it only the head saves memory."
+        >
+          {summary ? `${summary.optimizer.name} over ${summary.optimizer.varList.length} variables: ${summary.optimizer.variables} moment tensors, ${mb(summary.optimizer.bytes)}` : '…'}
         </Figure>
-        <Figure term="Optimizer" plain="The method that nudges the trainable numbers after each batch of images, and the memory it needs to do so.">
-          {summary
-            ? `${summary.optimizer.name} over ${summary.optimizer.varList.length} variables; state: ${summary.optimizer.variables} moment tensors, ${mb(summary.optimizer.bytes)}`
-            : '…'}
+        <Figure
+          term="Optimizer if handed every variable"
+          testId="optimizer-if-all"
+          plain="What the same optimizer would hold if the frozen backbone's numbers were handed to it too, as a careless setup would."
+        >
+          {summary && info ? mb(optimizerBytesIfAll(summary.optimizer.bytes, summary.params.trainable, info.backbone.paramCount)) : '…'}
         </Figure>
         <Figure term="Embedding cache" plain="Each picture is described once and the description kept, so training again is quick.">
           {memory ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` : '…'}
@@ -79,6 +92,7 @@ export function UnderTheHood() {
           </Figure>
         )}
       </dl>
+      {info && <LayerTable parts={info.backbone.parts} head={summary?.headLayers ?? null} />}
     </details>
   );
 }

@@ -53,7 +53,7 @@ export const api = {
     });
     return {
       choice,
-      backbone: { id: spec.id, label: spec.label, featureDim: spec.featureDim, paramCount: backbone.paramCount, inputSize: spec.inputSize },
+      backbone: { id: spec.id, label: spec.label, featureDim: spec.featureDim, paramCount: backbone.paramCount, inputSize: spec.inputSize, parts: backbone.parts },
       loadMs: performance.now() - started,
     };
   },

@@ -2,6 +2,7 @@
  * The one typed contract between the UI and the worker. Plain data only: it crosses
  * postMessage (via Comlink), so no tensors, classes or functions except progress callbacks.
  */
+import type { BackbonePart } from '../ml/backboneParts';
 import type { EpochReport } from '../ml/head';
 import type { HeadSettings } from '../ml/settings';
 import type { MeasuredImage, Metrics } from '../ml/metrics';
@@ -46,7 +47,7 @@ export interface BackendChoice {
 
 export interface ModelInfo {
   choice: BackendChoice;
-  backbone: { id: string; label: string; featureDim: number; paramCount: number; inputSize: number };
+  backbone: { id: string; label: string; featureDim: number; paramCount: number; inputSize: number; parts: BackbonePart[] };
   loadMs: number;
 }
 
