@@ -6,7 +6,11 @@
 // the same embeddings; both from app/ml/settings.ts), once per seed 1..N, predicts DIR/test/<class>/*
 // and prints the metrics: per seed, and their mean and spread. The images are embedded once.
 // --settings is applied over every recipe. --dump also writes every image's embedding (as seen and
-// mirrored) to FILE for offline analysis (scripts/head-experiments.ts).
+// mirrored) to FILE for offline analysis (scripts/head-experiments.ts); with it, what the dump holds can
+// be changed for studies of issue 12: --augment K [--augment-kinds flip,crop,rotate,colour] adds K
+// augmented views of each training image (app/ml/augment.ts), --margin M frames every image with a
+// margin of M × its side, --layers a,b puts the average-pooled activations of those layers of the
+// layers twin before the embedding.
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { blockCounts, reportFineTune, runFineTuneEval } from './evalFineTune.mjs';
@@ -14,10 +18,10 @@ import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
 const USAGE =
-  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
-// Where issue 12's other options will go: they change what is trained (fine-tuned blocks, augmented
-// views), so they become part of each run's settings. Refused until the app can do them.
-const NOT_YET = { augment: 'augmented views' };
+  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE [--augment K [--augment-kinds LIST]] [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
+// Options that change only what --dump writes: the app does not train with them (measured, they did
+// not help: README, "Augmented views, framing and earlier layers").
+const DUMP_ONLY = ['augment', 'augment-kinds', 'margin', 'layers'];
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -61,7 +65,9 @@ export function summarise(values) {
 async function main() {
   const args = parseArgs(process.argv.slice(2), ['json', 'no-build']);
   if (!args.data) throw new Error(USAGE);
-  for (const [flag, what] of Object.entries(NOT_YET)) if (args[flag] !== undefined) throw new Error(`--${flag}: ${what} is not in the app yet`);
+  for (const flag of DUMP_ONLY) if (args[flag] !== undefined && !args.dump) throw new Error(`--${flag} changes only what --dump writes: give --dump FILE`);
+  const kinds = (args['augment-kinds'] ?? 'flip,crop,rotate,colour').split(',');
+  const augment = args.augment ? { views: Number(args.augment), ...Object.fromEntries(['flip', 'crop', 'rotate', 'colour'].map((k) => [k, kinds.includes(k)])) } : null;
   const data = resolve(args.data);
   const { train, test } = readSplitFolder(data);
   const recipes = (args.recipe ?? 'default').split(',');
@@ -79,7 +85,7 @@ async function main() {
   }
   const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
     page.evaluate(
-      async ({ train, test, prefix, recipes, seeds, overrides, dump }) => {
+      async ({ train, test, prefix, recipes, seeds, overrides, dump, augment, margin, layers }) => {
         const hs = window.headstart;
         const unknown = recipes.filter((r) => !(r in hs.recipes));
         if (unknown.length) throw new Error(`unknown recipe ${unknown.join(', ')} (known: ${Object.keys(hs.recipes).join(', ')})`);
@@ -149,14 +155,14 @@ async function main() {
           const out = {};
           for (const [split, byClass] of [['train', train], ['test', test]]) {
             const paths = Object.entries(byClass).flatMap(([c, ps]) => ps.map((p) => [c, p]));
-            const e = await worker.embedImages(await Promise.all(paths.map(([, p]) => load(p))));
+            const e = await worker.embedImages(await Promise.all(paths.map(([, p]) => load(p))), split === 'train' && augment ? augment : undefined, margin, layers);
             const b64 = (f) => btoa(Array.from(new Uint8Array(f.buffer), (x) => String.fromCharCode(x)).join(''));
-            out[split] = { dim: e.dim, labels: paths.map(([c]) => classes.indexOf(c)), plain: b64(e.plain), mirrored: b64(e.mirrored) };
+            out[split] = { dim: e.dim, labels: paths.map(([c]) => classes.indexOf(c)), plain: b64(e.plain), mirrored: b64(e.mirrored), views: e.augmented.length / e.plain.length, augmented: b64(e.augmented) };
           }
           return out;
         }
       },
-      { train, test, prefix: FILES_PREFIX, recipes, seeds, overrides, dump: Boolean(args.dump) },
+      { train, test, prefix: FILES_PREFIX, recipes, seeds, overrides, dump: Boolean(args.dump), augment, margin: Number(args.margin ?? 0), layers: args.layers ? args.layers.split(',') : [] },
     ),
   );
   if (args.dump) writeFileSync(args.dump, JSON.stringify({ classes: result.classes, ...result.dump }));

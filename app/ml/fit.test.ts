@@ -67,4 +67,25 @@ describe('fitHead: measure on held-out images, then refit on all', () => {
     for (let i = 0; i < 3; i++) await run();
     expect(tf.memory().numTensors).toBe(baseline);
   });
+
+  it('learns from the augmented views: classes that look alike as seen are told apart by their views', async () => {
+    // As seen, every image is the same vector; each image's two augmented views carry its class.
+    const n = labels.length;
+    const same = tf.tidy(() => tf.ones([n, 4]) as tf.Tensor2D);
+    const views = tf.tidy(() => tf.tensor2d(labels.flatMap((y) => [y === 0 ? [3, 0, 0, 0] : [0, 3, 0, 0], y === 0 ? [2, 0, 1, 0] : [0, 2, 0, 1]])));
+    const s: HeadSettings = { ...settings, epochs: 30, mirrorAugment: false, testTimeFlip: false, validationFraction: 0, refitOnAll: false };
+    const withViews = await fitHead({ plain: same, rows: rows(), labels, numClasses: 2, settings: s, augmented: { matrix: views, rowsOf: (r) => [2 * r, 2 * r + 1] } });
+    const without = await fitHead({ plain: same, rows: rows(), labels, numClasses: 2, settings: s });
+    const accuracy = async (head: tf.LayersModel) => {
+      const predicted = tf.tidy(() => (head.predict(views) as tf.Tensor2D).argMax(1));
+      const values = Array.from(await predicted.data());
+      predicted.dispose();
+      return values.filter((p, i) => p === labels[Math.floor(i / 2)]).length / values.length;
+    };
+    expect(await accuracy(withViews.head)).toBe(1);
+    expect(await accuracy(without.head)).toBeLessThan(1);
+    tf.dispose([same, views]);
+    withViews.head.dispose();
+    without.head.dispose();
+  });
 });

@@ -7,6 +7,8 @@ export interface FitOptions extends Pick<TrainOptions, 'rows' | 'labels' | 'numC
   /** Each image's embedding, row r of the cache ([n, dim]); with `mirrored`, the same images mirrored. */
   plain: tf.Tensor2D;
   mirrored?: tf.Tensor2D;
+  /** Augmented views ([rows, dim]) and, for a row of `plain`, the rows of `augmented` that show its image. */
+  augmented?: { matrix: tf.Tensor2D; rowsOf: (row: number) => readonly number[] };
 }
 
 export interface FitResult {
@@ -32,13 +34,16 @@ export interface FitResult {
  * the epochs); with `testTimeFlip` the answers average the image and its mirror.
  */
 export async function fitHead(options: FitOptions): Promise<FitResult> {
-  const { plain, mirrored, rows, labels, numClasses, settings } = options;
-  const augment = settings.mirrorAugment && mirrored !== undefined;
+  const { plain, mirrored, augmented, rows, labels, numClasses, settings } = options;
+  const mirror = settings.mirrorAugment && mirrored !== undefined;
   const flip = settings.testTimeFlip && mirrored !== undefined;
   const size = plain.shape[0];
-  // The mirrored rows follow the plain ones, for this training only.
-  const features = augment ? (tf.concat([plain, mirrored]) as tf.Tensor2D) : plain;
-  const views = augment ? rows.map((r) => [size + r]) : undefined;
+  // The mirrored rows, then the augmented ones, follow the plain ones, for this training only.
+  const parts = [plain, ...(mirror ? [mirrored] : []), ...(augmented ? [augmented.matrix] : [])];
+  const features = parts.length > 1 ? (tf.concat(parts) as tf.Tensor2D) : plain;
+  const augmentedStart = mirror ? 2 * size : size;
+  const views =
+    parts.length > 1 ? rows.map((r) => [...(mirror ? [size + r] : []), ...(augmented ? augmented.rowsOf(r).map((a) => augmentedStart + a) : [])]) : undefined;
   const run = async (runSettings: HeadSettings, phase: EpochReport['phase'], epochLimit?: number) => {
     const head = createHead(plain.shape[1], numClasses, runSettings);
     try {
@@ -79,6 +84,6 @@ export async function fitHead(options: FitOptions): Promise<FitResult> {
     }
     return { head, outcome, refit, scope, positions, answers, testTimeFlip: flip };
   } finally {
-    if (augment) features.dispose();
+    if (features !== plain) features.dispose();
   }
 }

@@ -1,11 +1,40 @@
 /** Entry points for `npm run bench` and `npm run eval` only; the app itself never calls them. */
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
+import { augmentBatch, viewsOf, withMargin, type AugmentSettings } from '../ml/augment';
 import { EMBED_BATCH } from '../ml/backbones';
+import { pixelsToBatch } from '../ml/preprocess';
+import type { Backbone } from '../ml/backbone';
+import type { DecodedImage } from './decode';
 import { bareThroughput, headEpochMs, type HeadBench } from './bench';
 import { fineTuneBench, type FineTuneBench } from './fineTuneBench';
 import { evalFineTune, type FineTuneEvalRequest } from './fineTuneEval';
-import { decode, embedBothViews, exclusive, ready } from './session';
+import { decode, embedBothViews, exclusive, ready, toBatch } from './session';
+
+/**
+ * A stand-in backbone whose embedding is the layers twin's own, after the average-pooled
+ * activations of `layers` (for studying which layers' features transfer).
+ */
+async function pooledLayers(layers: string[]): Promise<Backbone> {
+  const { backbone, baseUrl } = ready();
+  const model = await tf.loadLayersModel(new URL('models/mobilenet_v2_140_layers/model.json', baseUrl).href);
+  const outputs = [...layers.map((name) => model.getLayer(name).getOutputAt(0) as tf.SymbolicTensor), model.outputs[0]];
+  const sub = tf.model({ inputs: model.inputs, outputs });
+  const embed = (pixels: tf.Tensor4D) =>
+    tf.tidy(() => tf.concat((sub.predict(pixels) as tf.Tensor[]).map((t) => (t.rank === 4 ? t.mean([1, 2]) : t)), 1) as tf.Tensor2D);
+  const featureDim = tf.tidy(() => embed(tf.zeros([1, backbone.spec.inputSize, backbone.spec.inputSize, 3])).shape[1]);
+  return { ...backbone, spec: { ...backbone.spec, featureDim }, embed, dispose: () => model.dispose() };
+}
+
+/** The images with a margin (withMargin), as decoded images again. */
+async function framed(images: DecodedImage[], margin: number): Promise<DecodedImage[]> {
+  const size = ready().backbone.spec.inputSize;
+  const out = tf.tidy(() => withMargin(pixelsToBatch(images.map((i) => i.pixels), size), margin));
+  const values = (await out.data()) as Float32Array;
+  out.dispose();
+  const each = size * size * 3;
+  return images.map((image, i) => ({ ...image, pixels: values.slice(i * each, (i + 1) * each) }));
+}
 
 export const benchApi = {
   /** `npm run bench`: images/s of the bare backbone on pre-made tensors. */
@@ -35,22 +64,42 @@ export const benchApi = {
 
   /**
    * `npm run eval -- --dump`: embeddings of images without adding them to the project, as seen
-   * and mirrored left-right, for offline analysis of head variants. Row-major [n, dim].
+   * and mirrored left-right, for offline analysis of head variants. Row-major [n, dim]. With
+   * `augment`, also each image's augmented views ([n·K, dim], image i's at rows i·K…), drawn from the
+   * file's name.
    */
-  embedImages(blobs: Blob[]): Promise<{ dim: number; plain: Float32Array; mirrored: Float32Array }> {
+  embedImages(
+    blobs: Blob[],
+    augment?: AugmentSettings,
+    margin = 0,
+    layers: string[] = [],
+  ): Promise<{ dim: number; plain: Float32Array; mirrored: Float32Array; augmented: Float32Array }> {
     return exclusive(async () => {
-      const { backbone } = ready();
+      const backbone = layers.length > 0 ? await pooledLayers(layers) : ready().backbone;
       const dim = backbone.spec.featureDim;
+      const k = augment?.views ?? 0;
       const plain = new Float32Array(blobs.length * dim);
       const mirrored = new Float32Array(blobs.length * dim);
+      const augmented = new Float32Array(blobs.length * k * dim);
       for (let start = 0; start < blobs.length; start += EMBED_BATCH) {
-        const images = await Promise.all(blobs.slice(start, start + EMBED_BATCH).map(async (b) => (await decode(b, backbone.spec.inputSize)).image));
+        const part = blobs.slice(start, start + EMBED_BATCH);
+        const decoded = await Promise.all(part.map(async (b) => (await decode(b, backbone.spec.inputSize)).image));
+        const images = margin > 0 ? await framed(decoded, margin) : decoded;
         const { plain: a, mirror: b } = embedBothViews(backbone, images);
         plain.set(await a.data(), start * dim);
         mirrored.set(await b.data(), start * dim);
         tf.dispose([a, b]);
+        if (augment && k > 0) {
+          const views = part.map((blob, i) => viewsOf(blob instanceof File ? blob.name : start + i, augment));
+          for (let i = 0; i < images.length; i++) {
+            const e = tf.tidy(() => backbone.embed(augmentBatch(toBatch(backbone, [images[i]]), [views[i]])));
+            augmented.set(await e.data(), (start + i) * k * dim);
+            e.dispose();
+          }
+        }
       }
-      return Comlink.transfer({ dim, plain, mirrored }, [plain.buffer, mirrored.buffer]);
+      if (layers.length > 0) backbone.dispose();
+      return Comlink.transfer({ dim, plain, mirrored, augmented }, [plain.buffer, mirrored.buffer, augmented.buffer]);
     });
   },
 };
