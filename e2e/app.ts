@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page, type Response } from '@playwright/test';
 import type { Worker } from '@playwright/test';
 import type {} from '../app/state/testApi';
 import { readdirSync } from 'node:fs';
@@ -108,6 +108,16 @@ export class HeadstartPage {
   /** Shown once the service worker has cached the app, the worker, the WASM and the models. */
   offlineReady() {
     return this.page.getByTestId('offline-ready');
+  }
+
+  /** Once the service worker holds the app: cuts the network and reloads. Returns every response from then on. */
+  async reloadOffline(): Promise<Response[]> {
+    await expect(this.offlineReady()).toHaveText('Ready to work offline', { timeout: 120_000 });
+    await this.page.context().setOffline(true);
+    const responses: Response[] = [];
+    this.page.on('response', (r) => responses.push(r));
+    await this.reload();
+    return responses;
   }
 }
 

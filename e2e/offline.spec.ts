@@ -1,4 +1,3 @@
-import type { Response } from '@playwright/test';
 import { expect, images, parseCsp, test, watchCsp, type HeadstartPage } from './app';
 
 const CLASSES = ['fruit', 'vehicle'];
@@ -17,14 +16,9 @@ async function ingestTrainPredict(app: HeadstartPage): Promise<void> {
 
 const local = (url: string) => url.startsWith('blob:') || url.startsWith('data:');
 
-test('after the first visit everything works offline: load, add images, train, predict', async ({ app, page, context }) => {
+test('after the first visit everything works offline: load, add images, train, predict', async ({ app, page }) => {
   await app.open();
-  await expect(app.offlineReady()).toHaveText('Ready to work offline', { timeout: 120_000 });
-
-  await context.setOffline(true);
-  const responses: Response[] = [];
-  page.on('response', (r) => responses.push(r));
-  await app.reload();
+  const responses = await app.reloadOffline();
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   // The network really is off: a URL the service worker does not hold cannot be fetched.
   expect(await page.evaluate(() => fetch(`/not-cached-${Date.now()}`).then(() => 'fetched', () => 'failed'))).toBe('failed');

@@ -1,4 +1,4 @@
-import type { Page, Response } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type HeadstartPage } from './app';
@@ -50,13 +50,9 @@ test('"Try a sample dataset" on the empty page: its classes fill, Train, and the
   expect(await app.counts()).toEqual(expectedCounts);
 });
 
-test('the sample set works offline: the service worker holds its manifest and photos', async ({ app, page, context }) => {
+test('the sample set works offline: the service worker holds its manifest and photos', async ({ app, page }) => {
   await app.open();
-  await expect(app.offlineReady()).toHaveText('Ready to work offline', { timeout: 120_000 });
-  await context.setOffline(true);
-  const responses: Response[] = [];
-  page.on('response', (r) => responses.push(r));
-  await app.reload();
+  const responses = await app.reloadOffline();
   await page.getByTestId('sample-dataset').click();
   await sampleLoaded(app, page);
   const samples = responses.filter((r) => r.url().includes('/samples/'));
