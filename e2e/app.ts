@@ -110,6 +110,12 @@ export class HeadstartPage {
     return this.page.getByTestId('offline-ready');
   }
 
+  /** Presses "Delete all data" and accepts its confirmation. */
+  async deleteAll(): Promise<void> {
+    this.page.once('dialog', (d) => void d.accept());
+    await this.page.getByTestId('delete-all').click();
+  }
+
   /** Once the service worker holds the app: cuts the network and reloads. Returns every response from then on. */
   async reloadOffline(): Promise<Response[]> {
     await expect(this.offlineReady()).toHaveText('Ready to work offline', { timeout: 120_000 });

@@ -46,8 +46,7 @@ test('export then import gives back the same classes and byte-identical files', 
   expect(Object.keys(entries).filter((k) => !k.endsWith('/')).sort()).toEqual(expected.map(([c, f]) => `${c}/${basename(f)}`).sort());
   for (const [c, f] of expected) expect(Buffer.from(entries[`${c}/${basename(f)}`])).toEqual(readFileSync(f));
 
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('delete-all').click();
+  await app.deleteAll();
   await expect(page.getByTestId('class-card')).toHaveCount(0);
   await page.getByTestId('zip-input').setInputFiles(zipPath);
   await expect.poll(() => counts(app), { timeout: 120_000 }).toEqual([

@@ -19,8 +19,7 @@ test('a reload restores classes, images and the trained head without recomputing
   // The restored head predicts without retraining.
   expect(await app.predict(images('test', 'face')[0])).toBe('face');
 
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('delete-all').click();
+  await app.deleteAll();
   await expect(page.getByTestId('class-card')).toHaveCount(0);
   await app.reload();
   await expect(page.getByTestId('class-card')).toHaveCount(0);

@@ -36,8 +36,7 @@ test('"delete all" while images are being added leaves an empty project, after a
   await app.open();
   await app.addClass('big');
   await dropManyAndWaitForFirstBatch(app, 0, 120);
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('delete-all').click();
+  await app.deleteAll();
   await expect(page.getByTestId('notice').filter({ hasText: 'All data deleted' })).toBeVisible();
   await expect.poll(() => page.evaluate(() => window.headstart?.state().ingest)).toBeNull();
   expect(await app.counts()).toEqual([]);
@@ -140,8 +139,7 @@ test('what is made right after "delete all" belongs to the new project and stays
   await app.open();
   await app.addClass('old');
   await dropManyAndWaitForFirstBatch(app, 0, 60);
-  page.once('dialog', (d) => void d.accept());
-  await page.getByTestId('delete-all').click();
+  await app.deleteAll();
   await page.evaluate(() => window.headstart?.commands.addClass('new'));
   await app.addImages(0, images('train', 'fruit', 2));
   await page.evaluate(() => window.headstart?.settled());
