@@ -170,6 +170,17 @@ export function setBlockWeights(adapted: AdaptedBlocks, data: readonly Float32Ar
   });
 }
 
+/** The adapted variables under the layers model's weight names (`expanded_conv_16_expand/kernel`…), for the export. */
+export function adaptedWeights(adapted: AdaptedBlocks): tf.NamedTensorMap {
+  const names = adaptedLayerNames(adapted.count);
+  return Object.fromEntries(
+    names.flatMap((layer, i) => [
+      [`${layer}/${layer.endsWith('_depthwise') ? 'depthwise_kernel' : 'kernel'}`, adapted.variables[2 * i]],
+      [`${layer}/bias`, adapted.variables[2 * i + 1]],
+    ]),
+  );
+}
+
 export function disposeBlocks(adapted: AdaptedBlocks): void {
   tf.dispose(adapted.variables);
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone } from './backbone';
 import { BACKBONES } from './backbones';
+import { adaptedWeights, blocksForward, copyBlocks, cutExtractor, disposeBlocks } from './blocks';
 import { exportFiles, SHARD_BYTES } from './exportFiles';
 import { buildExportModel, TM_SCALE, type ExportedModel } from './exportModel';
 import { createHead, predictHead } from './head';
@@ -149,3 +150,32 @@ it('with test-time flip, averages the image and its mirror through the same laye
   model.dispose();
   backbone.dispose();
 });
+
+it('with adapted blocks, carries their weights: predicts as the app does (twin to the cut → adapted blocks → head), within 1e-4', async () => {
+  const spec = BACKBONES.mobilenet_v2_140_layers;
+  const artifacts = await diskModel(join(modelsDir, spec.folder)).load!();
+  const twin = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const adapted = copyBlocks(twin, 1);
+  // Weights moved as fine-tuning would move them, so the frozen twin would answer otherwise.
+  adapted.variables.forEach((v, i) => tf.tidy(() => v.assign(v.add(tf.randomNormal(v.shape, 0, 0.02, 'float32', i)))));
+  const head = createHead(1792, 3, { ...DEFAULT_HEAD_SETTINGS, seed: 7 });
+  const pixels = asBytes(fixturePixels(224, 24).pixels.gather([0, 8]) as tf.Tensor4D);
+  const extract = cutExtractor(twin, adapted.cutLayer);
+  const app = tf.tidy(() => predictHead(head, blocksForward(adapted, extract(pixels)), blocksForward(adapted, extract(tf.reverse(pixels, 2) as tf.Tensor4D))));
+  const frozen = tf.tidy(() => predictHead(head, (twin.predict(pixels) as tf.Tensor2D), twin.predict(tf.reverse(pixels, 2)) as tf.Tensor2D));
+  const appProbs = (await app.array()) as number[][];
+  const frozenProbs = (await frozen.array()) as number[][];
+  const exported = await buildExportModel(artifacts, spec.cutPoint, head, 'adapted', { testTimeFlip: true, weights: adaptedWeights(adapted) });
+  const model = await loadExported(exported);
+  const input = tmInput(pixels);
+  const out = model.predict(input) as tf.Tensor2D;
+  const probs = (await out.array()) as number[][];
+  expect(maxAbsDiff(probs, appProbs)).toBeLessThan(1e-4);
+  // The adapted weights matter: the frozen twin gives other answers.
+  expect(maxAbsDiff(frozenProbs, appProbs)).toBeGreaterThan(1e-3);
+  tf.dispose([input, out, app, frozen, pixels]);
+  model.dispose();
+  head.dispose();
+  disposeBlocks(adapted);
+  twin.dispose();
+}, 300_000);

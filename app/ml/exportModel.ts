@@ -103,7 +103,7 @@ export async function buildExportModel(
   cutPoint: string,
   head: tf.LayersModel,
   name: string,
-  options: { testTimeFlip?: boolean } = {},
+  options: { testTimeFlip?: boolean; weights?: tf.NamedTensorMap } = {},
 ): Promise<ExportedModel> {
   const topology = backbone.modelTopology as BackboneTopology | undefined;
   const modelConfig = topology && 'model_config' in topology ? topology.model_config : topology;
@@ -147,8 +147,10 @@ export async function buildExportModel(
   }
   const keep = new Set(layers.map((l) => l.name));
   for (const [key, t] of Object.entries(tf.io.decodeWeights(backbone.weightData, backbone.weightSpecs))) {
-    if (keep.has(key.split('/')[0])) owned[key] = t;
-    else t.dispose();
+    const replaced = options.weights?.[key];
+    if (replaced && replaced.size !== t.size) throw new Error(`weight ${key}: ${replaced.size} values given for ${t.size}`);
+    if (keep.has(key.split('/')[0])) owned[key] = replaced ? replaced.reshape(t.shape) : t;
+    if (replaced || !keep.has(key.split('/')[0])) t.dispose();
   }
   const headWeights = Object.fromEntries(head.weights.map((w) => [rename(w.originalName), w.read()]));
   const { data, specs } = await tf.io.encodeWeights({ ...owned, ...headWeights });

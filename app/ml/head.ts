@@ -8,8 +8,13 @@ import type { HeadSettings } from './settings';
 export { DEFAULT_HEAD_SETTINGS, type HeadSettings } from './settings';
 
 export interface EpochReport {
-  /** 'measure': training with images held out; 'final': the refit on every image. */
-  phase: 'measure' | 'final';
+  /**
+   * 'measure': training with images held out; 'final': the refit on every image; 'adapt' and
+   * 'adapt-final': the same two runs for the adapted blocks + head (their accuracy is NaN: not measured per epoch).
+   */
+  phase: 'measure' | 'final' | 'adapt' | 'adapt-final';
+  /** Blocks adapting (the 'adapt' phases only). */
+  blocks?: number;
   epoch: number;
   epochs: number;
   loss: number;

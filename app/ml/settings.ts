@@ -31,6 +31,13 @@ export interface HeadSettings {
    * much as a large one (what balanced accuracy measures).
    */
   balanceClasses: boolean;
+  /**
+   * After the head, adapt the backbone's last N blocks (and its last convolution) together with the head,
+   * from cached cut-point activations (0 = head only; up to 3). Minutes, not seconds, on a CPU.
+   */
+  adaptBlocks: number;
+  /** Passes over the images while the blocks adapt. */
+  adaptEpochs: number;
   seed: number;
 }
 
@@ -53,6 +60,8 @@ export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   validationFraction: 0.15,
   refitOnAll: true,
   balanceClasses: true,
+  adaptBlocks: 0,
+  adaptEpochs: 5,
   seed: 1,
 };
 
@@ -75,6 +84,7 @@ export const TM_RECIPE_SETTINGS: HeadSettings = {
   validationFraction: 0,
   refitOnAll: false,
   balanceClasses: false,
+  adaptBlocks: 0,
 };
 
 /** The settings each `npm run eval -- --recipe NAME` trains with. */

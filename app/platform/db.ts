@@ -3,7 +3,8 @@
  * - project:    one record: class ids/names in order, and the training settings
  * - samples:    one record per image: the original file Blob, its SHA-256, thumbnail, class
  * - embeddings: Float32Array per (backbone, preprocessing version, image hash): never computed twice
- * - head:       the trained head's TF.js artifacts, its class order and training summary
+ * - head:       the trained head's TF.js artifacts, its class order and training summary, and the
+ *               adapted blocks' weights when blocks were adapted
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { HeadSettings } from '../ml/settings';
@@ -37,6 +38,8 @@ export interface StoredHead {
   weightData: ArrayBuffer;
   classIds: string[];
   summary: TrainSummary;
+  /** The adapted last blocks' weights (blocks.ts's variable order), when blocks were adapted; absent in older heads. */
+  blocks?: { count: number; weights: Float32Array[] };
 }
 
 interface HeadstartDB extends DBSchema {

@@ -3,8 +3,8 @@ import type { TrainSummary } from '../worker/protocol';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** Every part of the network with its parameters, and whether training changes them. */
-export function LayerTable({ parts, head }: { parts: readonly BackbonePart[]; head: TrainSummary['headLayers'] | null }) {
+/** Every part of the network with its parameters, and whether training changes them (`adapted`: backbone parts that trained too). */
+export function LayerTable({ parts, head, adapted = [] }: { parts: readonly BackbonePart[]; head: TrainSummary['headLayers'] | null; adapted?: readonly string[] }) {
   const headLayers = (head ?? []).filter((l) => l.params > 0);
   return (
       <table className="layer-table" data-testid="layer-table">
@@ -18,10 +18,10 @@ export function LayerTable({ parts, head }: { parts: readonly BackbonePart[]; he
         </thead>
         <tbody>
           {parts.map((p) => (
-            <tr key={p.name} data-part="backbone">
+            <tr key={p.name} data-part="backbone" className={adapted.includes(p.name) ? 'trains' : undefined}>
               <th scope="row">{p.name}</th>
               <td>{n(p.params)}</td>
-              <td>frozen</td>
+              <td>{adapted.includes(p.name) ? 'trains' : 'frozen'}</td>
             </tr>
           ))}
           {headLayers.length > 0 ? (

@@ -43,8 +43,14 @@ export function TrainPanel() {
         <p data-testid="train-status" className={`train-status ${training.status}`}>
           {trainStatusText(training, epochs)}
         </p>
-        {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={epochs} />}
-        {last && running && (
+        {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={last?.epochs ?? epochs} />}
+        {last && running && Number.isNaN(last.accuracy) && (
+          <p className="epoch-line hint" data-testid="epoch-line">
+            loss {last.loss.toFixed(3)} · {(last.ms / 1000).toFixed(1)} s per pass, about {Math.round((last.ms * (last.epochs - last.epoch)) / 1000)} s
+            left in this run
+          </p>
+        )}
+        {last && running && !Number.isNaN(last.accuracy) && (
           <p className="epoch-line hint" data-testid="epoch-line">
             loss {last.loss.toFixed(3)} · on the training images {(last.accuracy * 100).toFixed(1)}%
             {last.valAccuracy !== null && ` · on images held out ${(last.valAccuracy * 100).toFixed(1)}%`}

@@ -61,8 +61,17 @@ export function UnderTheHood() {
           {info ? `${info.backbone.label}, input ${info.backbone.inputSize}×${info.backbone.inputSize}` : '…'}
         </Figure>
         <Figure term="Frozen parameters" testId="frozen-params" plain="Numbers the model learned before, from millions of photos; your training never changes them.">
-          {info ? n(info.backbone.paramCount) : '…'}
+          {summary?.adapted ? n(summary.params.frozen) : info ? n(info.backbone.paramCount) : '…'}
         </Figure>
+        {summary?.adapted && (
+          <Figure
+            term="Adapted blocks"
+            testId="adapted-blocks"
+            plain="The backbone's last layers that learned from your images too, starting from what they knew; the rest stayed frozen."
+          >
+            {`${summary.adapted.blocks} (${summary.adapted.parts.join(', ')}): ${summary.adapted.epochsRun} epochs in ${(summary.adapted.ms / 1000).toFixed(1)} s, from ${mb(summary.adapted.cutBytes)} of cached activations`}
+          </Figure>
+        )}
         <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">
           {summary ? n(summary.params.trainable) : 'train to see'}
         </Figure>
@@ -78,7 +87,7 @@ export function UnderTheHood() {
           testId="optimizer-if-all"
           plain="What the same optimizer would hold if the frozen backbone's numbers were handed to it too, as a careless setup would."
         >
-          {summary && info ? mb(optimizerBytesIfAll(summary.optimizer.bytes, summary.params.trainable, info.backbone.paramCount)) : '…'}
+          {summary && info ? mb(optimizerBytesIfAll(summary.optimizer.bytes, summary.params.trainable, summary.adapted ? summary.params.frozen : info.backbone.paramCount)) : '…'}
         </Figure>
         <Figure term="Embedding cache" plain="Each picture is described once and the description kept, so training again is quick.">
           {memory ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` : '…'}
@@ -92,7 +101,7 @@ export function UnderTheHood() {
           </Figure>
         )}
       </dl>
-      {info && <LayerTable parts={info.backbone.parts} head={summary?.headLayers ?? null} />}
+      {info && <LayerTable parts={info.backbone.parts} head={summary?.headLayers ?? null} adapted={summary?.adapted?.parts} />}
     </details>
   );
 }

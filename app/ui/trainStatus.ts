@@ -6,7 +6,18 @@ export function trainStatusText(training: HeadstartState['training'], epochs: nu
   const epoch = last?.epoch ?? 0;
   switch (training.status) {
     case 'training':
-      return last?.phase === 'final' ? `Final fit on all images… epoch ${epoch} of ${epochs}` : `Training… epoch ${epoch} of ${epochs}`;
+      switch (last?.phase) {
+        case 'final':
+          return `Final fit on all images… epoch ${epoch} of ${epochs}`;
+        case 'adapt':
+        case 'adapt-final': {
+          const what = last.blocks === 1 ? 'the last block' : `the last ${last.blocks} blocks`;
+          const where = last.phase === 'adapt-final' ? ' on all images' : '';
+          return `Adapting ${what} and the head${where}… epoch ${epoch} of ${last.epochs}`;
+        }
+        default:
+          return `Training… epoch ${epoch} of ${epochs}`;
+      }
     case 'trained':
       return training.stale ? 'Model trained (images changed since: train again)' : 'Model trained';
     case 'stopped':

@@ -14,7 +14,7 @@ import { benchApi } from './benchApi';
 import { restoreHead } from './headStore';
 import { cancelIngest, forget, ingest, relabel } from './ingest';
 import type { InitOptions, MemoryInfo, ModelInfo } from './protocol';
-import { currentSession, exclusive, ready, replaceSession } from './session';
+import { currentSession, dropAdapted, exclusive, ready, replaceSession } from './session';
 import { predict, stop, train } from './training';
 
 async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
@@ -46,6 +46,9 @@ export const api = {
       head: null,
       headClassIds: [],
       headTestTimeFlip: false,
+      adapted: null,
+      twin: null,
+      cuts: null,
       embeddingsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
@@ -72,6 +75,7 @@ export const api = {
       s.head?.dispose();
       s.head = null;
       s.headClassIds = [];
+      dropAdapted(s);
       s.byHash.clear();
     });
   },

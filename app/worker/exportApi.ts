@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { exportSourceSpec } from '../ml/backbones';
 import { exportFiles, type ExportFile } from '../ml/exportFiles';
+import { adaptedWeights } from '../ml/blocks';
 import { buildExportModel } from '../ml/exportModel';
 import { closeOpenedModel, openModel, predictWithOpened } from './openModelApi';
 import { exclusive, ready } from './session';
@@ -23,13 +24,15 @@ export function exportModel(request: ExportRequest): Promise<ExportFile[]> {
     const spec = exportSourceSpec(s.backbone.spec);
     const artifacts = await tf.io.http(new URL(`models/${spec.folder}/model.json`, s.baseUrl).href).load!();
     // With test-time flip the app averages each image and its mirror: so does the exported model.
-    const model = await buildExportModel(artifacts, spec.cutPoint, s.head, request.modelName, { testTimeFlip: s.headTestTimeFlip });
+    // Adapted blocks replace the twin's weights of the same layers, so the export predicts as the app does.
+    const weights = s.adapted ? adaptedWeights(s.adapted) : undefined;
+    const model = await buildExportModel(artifacts, spec.cutPoint, s.head, request.modelName, { testTimeFlip: s.headTestTimeFlip, weights });
     return exportFiles(model, {
       tfjsVersion: tf.version.tfjs,
       packageName: 'headstart',
       packageVersion: request.appVersion,
       timeStamp: new Date().toISOString(),
-      userMetadata: { backbone: spec.id, testTimeFlip: s.headTestTimeFlip, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
+      userMetadata: { backbone: spec.id, adaptedBlocks: s.adapted?.count ?? 0, testTimeFlip: s.headTestTimeFlip, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
       modelName: request.modelName,
       labels: request.labels,
       imageSize: spec.inputSize,

@@ -8,7 +8,7 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
-import { decode, embedBothViews, exclusive, ready, yieldToEvents, type Session } from './session';
+import { decode, embedBothViews, exclusive, forgetCuts, ready, yieldToEvents, type Session } from './session';
 
 /** An image's embeddings as seen and mirrored left-right. */
 interface Views {
@@ -201,6 +201,7 @@ export function forget(ids: string[]): Promise<void> {
   return exclusive(async () => {
     const s = ready();
     s.cache.remove(ids);
+    forgetCuts(s, ids);
     forgetHashes(s, new Set(ids));
   });
 }

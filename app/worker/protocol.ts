@@ -105,6 +105,12 @@ export interface TrainSummary {
   trainMs: number;
   /** Whether predictions average each image and its mirror (settings.testTimeFlip when trained). */
   testTimeFlip: boolean;
+  /**
+   * Set when the last blocks were adapted with the head: how many, the backbone parts that trained
+   * (as Under the hood names them), the fine-tuning's epochs and time, and the cut-point cache's bytes.
+   * `params` and `optimizer` above are then the fine-tuning run's. Absent for head-only training.
+   */
+  adapted?: { blocks: number; parts: string[]; epochsRun: number; ms: number; cutBytes: number };
   /** Why the trained head could not be saved (it still works until the page is closed); null when saved. */
   saveError: string | null;
 }

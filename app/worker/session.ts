@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../ml/backbone';
+import { disposeBlocks, type AdaptedBlocks } from '../ml/blocks';
 import type { EmbeddingCache } from '../ml/embeddingCache';
 import { pixelsToBatch } from '../ml/preprocess';
 import type { DecodedImage } from './decode';
@@ -17,11 +18,45 @@ export interface Session {
   headClassIds: string[];
   /** Whether the head predicts from the average of each image and its mirror (its settings' testTimeFlip). */
   headTestTimeFlip: boolean;
+  /** The last blocks adapted with the head (fine-tuning); null when the head predicts from the frozen backbone. */
+  adapted: AdaptedBlocks | null;
+  /** The backbone's layers twin, loaded the first time blocks are adapted (fineTuning.ts). */
+  twin: tf.LayersModel | null;
+  /** Each image's cut-point activations (fineTuning.ts), computed once for adapting blocks. */
+  cuts: CutCache | null;
   embeddingsComputed: number;
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
   persist: boolean;
   baseUrl: string;
+}
+
+/** Cut-point activations [1, h·w·c] per sample id, as seen and mirrored, for one cut (one block count). */
+export interface CutCache {
+  blocks: number;
+  rows: Map<string, { plain: tf.Tensor2D; mirror: tf.Tensor2D | null }>;
+}
+
+export function disposeCuts(cuts: CutCache | null): void {
+  cuts?.rows.forEach((r) => tf.dispose([r.plain, ...(r.mirror ? [r.mirror] : [])]));
+}
+
+/** Drops deleted samples' cut-point activations. */
+export function forgetCuts(s: Session, ids: readonly string[]): void {
+  for (const id of ids) {
+    const row = s.cuts?.rows.get(id);
+    if (!row) continue;
+    tf.dispose([row.plain, ...(row.mirror ? [row.mirror] : [])]);
+    s.cuts?.rows.delete(id);
+  }
+}
+
+/** Forgets the adapted blocks and the cut cache (a reset; the twin stays loaded). */
+export function dropAdapted(s: Session): void {
+  if (s.adapted) disposeBlocks(s.adapted);
+  s.adapted = null;
+  disposeCuts(s.cuts);
+  s.cuts = null;
 }
 
 let session: Session | null = null;
@@ -44,6 +79,8 @@ export function replaceSession(next: Session): void {
   session?.backbone.dispose();
   session?.cache.dispose();
   session?.head?.dispose();
+  if (session) dropAdapted(session);
+  session?.twin?.dispose();
   session = next;
 }
 

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { fitHead } from '../ml/fit';
 import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
+import { disposeBlocks } from '../ml/blocks';
+import { adaptBlocks, adaptedParams, adaptedParts, checkCutBudget, predictAdapted, type AdaptResult } from './fineTuning';
 import { persistHead } from './headStore';
 import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
 import { decode, embedBothViews, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
@@ -37,37 +39,61 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     const empty = request.classIds.filter((_, i) => !present.has(i));
     if (empty.length > 0) throw new Error(`Every class needs at least one image (${empty.length} class(es) have none).`);
     const numClasses = request.classIds.length;
+    const settings = request.settings;
+    const blocks = settings.adaptBlocks ?? 0;
+    const mirrorViews = settings.mirrorAugment || settings.testTimeFlip ? 2 : 1;
+    // Refused before anything is trained when the cut-point cache would not fit.
+    if (blocks > 0) await checkCutBudget(s, blocks, rows.length, mirrorViews);
+    const plain = s.cache.matrix();
+    const mirrored = s.cache.mirrored ? s.cache.mirrorMatrix() : undefined;
     const fit = await fitHead({
-      plain: s.cache.matrix(),
-      mirrored: s.cache.mirrored ? s.cache.mirrorMatrix() : undefined,
-      rows, labels, numClasses,
-      settings: request.settings,
+      plain, mirrored, rows, labels, numClasses,
+      // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
+      settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
       onEpoch,
       shouldStop: () => stopRequested,
       yieldToEvents,
     });
-    const { head, outcome, refit, scope, positions, answers } = fit;
+    let tuned: AdaptResult | null = null;
+    if (blocks > 0 && !fit.outcome.stopped) {
+      tuned = await adaptBlocks(s, {
+        blocks, labels, numClasses, settings, fit, plain, mirrored, rows,
+        ids: rows.map((r) => s.cache.ids[r]),
+        onEpoch,
+        shouldStop: () => stopRequested,
+      });
+    }
+    const { outcome, scope, positions } = fit;
+    const head = tuned?.head ?? fit.head;
+    const answers = tuned?.answers ?? fit.answers;
     const metrics = computeMetrics(positions.map((p) => labels[p]), answers.predicted, numClasses);
     const measuredImages: MeasuredImage[] = positions.map((p, i) => ({ sampleId: s.cache.ids[rows[p]], truth: labels[p], predicted: answers.predicted[i], confidence: answers.confidence[i] }));
     s.head?.dispose();
     s.head = head;
+    if (s.adapted) disposeBlocks(s.adapted);
+    s.adapted = tuned?.adapted ?? null;
     s.headClassIds = request.classIds.slice();
     s.headTestTimeFlip = fit.testTimeFlip;
     const summary: TrainSummary = {
-      stopped: outcome.stopped,
-      refit,
+      stopped: outcome.stopped || (tuned?.tuned.stopped ?? false),
+      refit: tuned ? tuned.refit : fit.refit,
       epochsRun: outcome.epochsRun,
       history: outcome.history,
       metrics: { ...metrics, scope },
       measured: measuredImages,
-      optimizer: outcome.optimizer,
+      optimizer: tuned?.tuned.optimizer ?? outcome.optimizer,
       testTimeFlip: fit.testTimeFlip,
       saveError: null,
       ...describe(s, head, request, started),
     };
+    if (tuned) {
+      const extra = adaptedParams(tuned.adapted);
+      summary.params = { frozen: summary.params.frozen - extra, trainable: summary.params.trainable + extra };
+      summary.adapted = { blocks, parts: adaptedParts(tuned.adapted), epochsRun: tuned.tuned.epochsRun, ms: tuned.ms, cutBytes: tuned.cutBytes };
+    }
     if (s.persist) {
       try {
-        await persistHead(head, summary);
+        await persistHead(head, summary, s.adapted);
       } catch (error) {
         summary.saveError = error instanceof DOMException && error.name === 'QuotaExceededError' ? 'the browser storage is full' : (error as Error).message;
       }
@@ -88,7 +114,7 @@ export function predict(blob: Blob): Promise<ClassScore[]> {
     if (!s.head) throw new Error('Train the model before predicting.');
     const { image } = await decode(blob, s.backbone.spec.inputSize);
     const head = s.head;
-    const probs = tf.tidy(() => {
+    const probs = s.adapted ? predictAdapted(s, image) : tf.tidy(() => {
       if (!s.headTestTimeFlip) return predictHead(head, embedDecoded(s.backbone, [image]));
       const { plain, mirror } = embedBothViews(s.backbone, [image]);
       return predictHead(head, plain, mirror);
