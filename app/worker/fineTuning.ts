@@ -18,7 +18,7 @@ import type { FitResult } from '../ml/fit';
 import type { HeadSettings } from '../ml/settings';
 import { getSamples } from '../platform/db';
 import type { DecodedImage } from './decode';
-import { decode, toBatch, yieldToEvents, type Session } from './session';
+import { decode, disposeCutRow, disposeCuts, toBatch, yieldToEvents, type Session } from './session';
 
 /** The most memory the cut-point cache may take: 1 GiB (about 12,000 images with their mirrors). */
 export const CUT_CACHE_BUDGET_BYTES = 2 ** 30;
@@ -53,7 +53,7 @@ export async function checkCutBudget(s: Session, blocks: number, images: number,
 /** The images' cut-point activations, computed once each from the stored originals. */
 async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean): Promise<void> {
   if (s.cuts && s.cuts.blocks !== blocks) {
-    s.cuts.rows.forEach((r) => tf.dispose([r.plain, ...(r.mirror ? [r.mirror] : [])]));
+    disposeCuts(s.cuts);
     s.cuts = null;
   }
   const cuts = (s.cuts ??= { blocks, rows: new Map() });
@@ -77,7 +77,7 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     await plain[0].data(); // one batch at a time, so memory stays bounded
     stored.forEach((sample, i) => {
       const old = cuts.rows.get(sample.id);
-      if (old) tf.dispose([old.plain, ...(old.mirror ? [old.mirror] : [])]);
+      if (old) disposeCutRow(old);
       cuts.rows.set(sample.id, { plain: plain[i], mirror: mirror ? mirrored[i] : null });
     });
     await yieldToEvents();

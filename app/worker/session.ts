@@ -34,11 +34,21 @@ export interface Session {
 /** Cut-point activations [1, h·w·c] per sample id, as seen and mirrored, for one cut (one block count). */
 export interface CutCache {
   blocks: number;
-  rows: Map<string, { plain: tf.Tensor2D; mirror: tf.Tensor2D | null }>;
+  rows: Map<string, CutRow>;
+}
+
+export interface CutRow {
+  plain: tf.Tensor2D;
+  mirror: tf.Tensor2D | null;
+}
+
+export function disposeCutRow(row: CutRow): void {
+  row.plain.dispose();
+  row.mirror?.dispose();
 }
 
 export function disposeCuts(cuts: CutCache | null): void {
-  cuts?.rows.forEach((r) => tf.dispose([r.plain, ...(r.mirror ? [r.mirror] : [])]));
+  cuts?.rows.forEach(disposeCutRow);
 }
 
 /** Drops deleted samples' cut-point activations. */
@@ -46,7 +56,7 @@ export function forgetCuts(s: Session, ids: readonly string[]): void {
   for (const id of ids) {
     const row = s.cuts?.rows.get(id);
     if (!row) continue;
-    tf.dispose([row.plain, ...(row.mirror ? [row.mirror] : [])]);
+    disposeCutRow(row);
     s.cuts?.rows.delete(id);
   }
 }
