@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend B] [--json] [--settings JSON] [--backbone ID] [--dump FILE]
+// npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend B] [--json] [--settings JSON] [--backbone ID]
+//   [--augment K [--augment-kinds flip,crop,rotate,colour]] [--dump FILE]
 //   [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]: head only vs the last N blocks fine-tuned (evalFineTune.mjs)
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
 // with the settings of each recipe (`default`: the app's defaults; `tm`: Teachable Machine's recipe on
 // the same embeddings; both from app/ml/settings.ts), once per seed 1..N, predicts DIR/test/<class>/*
 // and prints the metrics: per seed, and their mean and spread. The images are embedded once.
-// --settings is applied over every recipe. --dump also writes every image's embedding (as seen and
+// --settings is applied over every recipe, and so is --augment K: the app's setting "augmented views per
+// image" (K views of each training image, app/ml/augment.ts and app/worker/augmentedViews.ts), with
+// --augment-kinds the kinds of change (all four by default). --dump also writes every image's embedding (as seen and
 // mirrored) to FILE for offline analysis (scripts/head-experiments.ts); with it, what the dump holds can
-// be changed for studies of issue 12: --augment K [--augment-kinds flip,crop,rotate,colour] adds K
-// augmented views of each training image (app/ml/augment.ts), --margin M frames every image with a
+// be changed for studies of issue 12 (with --augment, the dump also holds K augmented views of each
+// training image, seeded by its file name), --margin M frames every image with a
 // margin of M × its side, --layers a,b puts the average-pooled activations of those layers of the
 // layers twin before the embedding.
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -18,10 +21,11 @@ import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
 const USAGE =
-  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--dump FILE [--augment K [--augment-kinds LIST]] [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
+  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--augment K [--augment-kinds LIST]] [--dump FILE [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
 // Options that change only what --dump writes: the app does not train with them (measured, they did
 // not help: README, "Augmented views, framing and earlier layers").
-const DUMP_ONLY = ['augment', 'augment-kinds', 'margin', 'layers'];
+const DUMP_ONLY = ['margin', 'layers'];
+const AUGMENT_KINDS = ['flip', 'crop', 'rotate', 'colour'];
 
 /** Reads DIR/{train,test}/<class>/<image>; throws a message that says what is wrong with the folder. */
 export function readSplitFolder(dir) {
@@ -66,14 +70,24 @@ async function main() {
   const args = parseArgs(process.argv.slice(2), ['json', 'no-build']);
   if (!args.data) throw new Error(USAGE);
   for (const flag of DUMP_ONLY) if (args[flag] !== undefined && !args.dump) throw new Error(`--${flag} changes only what --dump writes: give --dump FILE`);
-  const kinds = (args['augment-kinds'] ?? 'flip,crop,rotate,colour').split(',');
-  const augment = args.augment ? { views: Number(args.augment), ...Object.fromEntries(['flip', 'crop', 'rotate', 'colour'].map((k) => [k, kinds.includes(k)])) } : null;
+  if (args['augment-kinds'] !== undefined && args.augment === undefined) throw new Error('--augment-kinds needs --augment K');
+  const kinds = (args['augment-kinds'] ?? AUGMENT_KINDS.join(',')).split(',').filter(Boolean);
+  const unknownKinds = kinds.filter((k) => !AUGMENT_KINDS.includes(k));
+  if (unknownKinds.length) throw new Error(`unknown --augment-kinds ${unknownKinds.join(', ')} (known: ${AUGMENT_KINDS.join(', ')})`);
+  const views = Number(args.augment ?? 0);
+  if (!Number.isInteger(views) || views < 0 || views > 16) throw new Error('--augment needs a whole number of views from 0 to 16');
+  const augment = views > 0 ? { views, ...Object.fromEntries(AUGMENT_KINDS.map((k) => [k, kinds.includes(k)])) } : null;
+  // The app's own settings, so training goes through its flow and the JSON's settings name them.
+  const augmentSettings =
+    args.augment === undefined
+      ? {}
+      : { augmentViews: views, augmentFlip: kinds.includes('flip'), augmentCrop: kinds.includes('crop'), augmentRotate: kinds.includes('rotate'), augmentColour: kinds.includes('colour') };
   const data = resolve(args.data);
   const { train, test } = readSplitFolder(data);
   const recipes = (args.recipe ?? 'default').split(',');
   const seeds = Number(args.seeds ?? 1);
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('--seeds needs a whole number ≥ 1');
-  const overrides = args.settings ? JSON.parse(args.settings) : {};
+  const overrides = { ...(args.settings ? JSON.parse(args.settings) : {}), ...augmentSettings };
   const log = args.json ? () => {} : (m) => console.error(m);
   if (args['fine-tune-blocks'] !== undefined) {
     const blocks = blockCounts(args['fine-tune-blocks']);

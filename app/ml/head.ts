@@ -10,9 +10,10 @@ export { DEFAULT_HEAD_SETTINGS, type HeadSettings } from './settings';
 export interface EpochReport {
   /**
    * 'measure': training with images held out; 'final': the refit on every image; 'adapt' and
-   * 'adapt-final': the same two runs for the adapted blocks + head (their accuracy is NaN: not measured per epoch).
+   * 'adapt-final': the same two runs for the adapted blocks + head (their accuracy is NaN: not measured per epoch);
+   * 'views': not an epoch but progress preparing augmented views (epoch = images done of `epochs` images; loss NaN).
    */
-  phase: 'measure' | 'final' | 'adapt' | 'adapt-final';
+  phase: 'measure' | 'final' | 'adapt' | 'adapt-final' | 'views';
   /** Blocks adapting (the 'adapt' phases only). */
   blocks?: number;
   epoch: number;

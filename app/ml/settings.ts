@@ -38,6 +38,18 @@ export interface HeadSettings {
   adaptBlocks: number;
   /** Passes over the images while the blocks adapt. */
   adaptEpochs: number;
+  /**
+   * Augmented views per image (app/ml/augment.ts; 0 = none, up to 16): each image is also embedded K
+   * more times, cropped, turned, recoloured and mirrored as the kinds below allow, once ever (kept in
+   * IndexedDB), and the head learns from one of its views each epoch. Off by default: it helped on
+   * drawings but lost on a style shift (README, "Augmented views, framing and earlier layers").
+   */
+  augmentViews: number;
+  /** The kinds of change the augmented views make (augment.ts's AugmentSettings). */
+  augmentFlip: boolean;
+  augmentCrop: boolean;
+  augmentRotate: boolean;
+  augmentColour: boolean;
   seed: number;
 }
 
@@ -62,6 +74,11 @@ export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   balanceClasses: true,
   adaptBlocks: 0,
   adaptEpochs: 5,
+  augmentViews: 0,
+  augmentFlip: true,
+  augmentCrop: true,
+  augmentRotate: true,
+  augmentColour: true,
   seed: 1,
 };
 
@@ -85,6 +102,7 @@ export const TM_RECIPE_SETTINGS: HeadSettings = {
   refitOnAll: false,
   balanceClasses: false,
   adaptBlocks: 0,
+  augmentViews: 0,
 };
 
 /** The settings each `npm run eval -- --recipe NAME` trains with. */

@@ -67,9 +67,12 @@ export function openDb(): Promise<Db> {
   return opening;
 }
 
-/** Key of an image's embedding; 'mirror' is the embedding of the image mirrored left-right. */
-export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string, view: 'plain' | 'mirror' = 'plain'): string {
-  return `${backboneId}|p${preprocessVersion}|${hash}${view === 'mirror' ? '|mirror' : ''}`;
+/**
+ * Key of an image's embedding; 'mirror' is the embedding of the image mirrored left-right, `aug-<kinds>-<i>`
+ * its i-th augmented view with those kinds (worker/augmentedViews.ts).
+ */
+export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string, view: 'plain' | 'mirror' | `aug-${string}` = 'plain'): string {
+  return `${backboneId}|p${preprocessVersion}|${hash}${view === 'plain' ? '' : `|${view}`}`;
 }
 
 export async function loadProject(): Promise<{ project: StoredProject | null; samples: StoredSample[] }> {

@@ -21,6 +21,16 @@ const ADAPT_FIELDS: typeof FIELDS = [
   { key: 'adaptEpochs', label: 'Passes while adapting blocks', min: 1, max: 100, step: 1 },
 ];
 
+/** Augmented views: how many per image, and which changes they make. */
+const AUGMENT_FIELD: (typeof FIELDS)[number] = { key: 'augmentViews', label: 'Augmented views per image (0 = none)', min: 0, max: 16, step: 1 };
+
+const AUGMENT_KINDS: { key: 'augmentFlip' | 'augmentCrop' | 'augmentRotate' | 'augmentColour'; label: string }[] = [
+  { key: 'augmentFlip', label: 'Views may be mirrored (off for classes where left and right differ)' },
+  { key: 'augmentCrop', label: 'Views may show a part of the image' },
+  { key: 'augmentRotate', label: 'Views may be turned a little' },
+  { key: 'augmentColour', label: 'Views may be lighter, darker or recoloured' },
+];
+
 function NumberField({ field: f, value, disabled }: { field: (typeof FIELDS)[number]; value: number; disabled: boolean }) {
   return (
     <label>
@@ -66,6 +76,24 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
         Final fit on all images
         <input type="checkbox" disabled={disabled} checked={settings.refitOnAll} onChange={(e) => updateSettings({ refitOnAll: e.target.checked })} />
       </label>
+      <NumberField field={AUGMENT_FIELD} value={settings.augmentViews} disabled={disabled} />
+      <p className="hint" id="augment-hint">
+        Each image is also shown K more times, cropped, turned, recoloured or mirrored, so the model learns to ignore framing and colour.
+        It costs one backbone run per view per image the first time (kept afterwards, also after a reload) and 7 KiB per view per image.
+        Off by default: it helped on drawings but hurt on a change of drawing style.
+      </p>
+      {AUGMENT_KINDS.map((k) => (
+        <label key={k.key}>
+          {k.label}
+          <input
+            type="checkbox"
+            disabled={disabled || settings.augmentViews === 0}
+            checked={settings[k.key]}
+            data-testid={`setting-${k.key}`}
+            onChange={(e) => updateSettings({ [k.key]: e.target.checked })}
+          />
+        </label>
+      ))}
       {ADAPT_FIELDS.map((f) => (
         <NumberField key={f.key} field={f} value={settings[f.key]} disabled={disabled} />
       ))}

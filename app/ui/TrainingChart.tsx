@@ -18,7 +18,9 @@ function line(points: [number, number][], max: number, epochs: number): string {
  * Accuracy (left axis, 0–100%) and loss (right axis) per epoch; solid on the training images,
  * dashed on the held-out ones. The last values are written out under the chart.
  */
-export function TrainingChart({ history }: { history: EpochReport[] }) {
+export function TrainingChart({ history: reports }: { history: EpochReport[] }) {
+  // Progress preparing augmented views is not an epoch.
+  const history = reports.filter((h) => h.phase !== 'views');
   if (history.length === 0) return null;
   const epochs = history[0].epochs;
   const maxLoss = Math.max(...history.map((h) => Math.max(h.loss, h.valLoss ?? 0)), 0.01);

@@ -72,6 +72,15 @@ export function UnderTheHood() {
             {`${summary.adapted.blocks} (${summary.adapted.parts.join(', ')}): ${summary.adapted.epochsRun} epochs in ${(summary.adapted.ms / 1000).toFixed(1)} s, from ${mb(summary.adapted.cutBytes)} of cached activations`}
           </Figure>
         )}
+        {summary?.augmented && (
+          <Figure
+            term="Augmented views"
+            testId="augmented-views"
+            plain="Each image was also shown to the backbone changed a little (cropped, turned, recoloured or mirrored), once ever; the head learned from one of its versions each pass."
+          >
+            {`${summary.augmented.views} per image (${summary.augmented.kinds.join(', ') || 'unchanged'}) for ${n(summary.augmented.images)} images: ${n(summary.augmented.images * summary.augmented.views)} embeddings, ${mb(summary.augmented.bytes)}; ${n(summary.augmented.computed)} computed for this training in ${(summary.augmented.ms / 1000).toFixed(1)} s, ${n(summary.augmented.loaded)} read back from storage`}
+          </Figure>
+        )}
         <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">
           {summary ? n(summary.params.trainable) : 'train to see'}
         </Figure>
@@ -90,7 +99,10 @@ export function UnderTheHood() {
           {summary && info ? mb(optimizerBytesIfAll(summary.optimizer.bytes, summary.params.trainable, summary.adapted ? summary.params.frozen : info.backbone.paramCount)) : '…'}
         </Figure>
         <Figure term="Embedding cache" plain="Each picture is described once and the description kept, so training again is quick.">
-          {memory ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` : '…'}
+          {memory
+            ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` +
+              (memory.augmentedViews > 0 || memory.viewsComputed > 0 ? `; augmented views: ${n(memory.augmentedViews)} kept, ${mb(memory.augmentedBytes)}, ${n(memory.viewsComputed)} computed so far` : '')
+            : '…'}
         </Figure>
         <Figure term="Tensors in memory" plain="The blocks of numbers the model is holding right now, and how much memory they take.">
           {memory ? `${n(memory.numTensors)} tensors, ${mb(memory.numBytes)}` : '…'}

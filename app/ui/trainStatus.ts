@@ -9,6 +9,8 @@ export function trainStatusText(training: HeadstartState['training'], epochs: nu
       switch (last?.phase) {
         case 'final':
           return `Final fit on all images… epoch ${epoch} of ${epochs}`;
+        case 'views':
+          return `Preparing augmented views: ${epoch} of ${last.epochs} images`;
         case 'adapt':
         case 'adapt-final': {
           const what = last.blocks === 1 ? 'the last block' : `the last ${last.blocks} blocks`;

@@ -14,7 +14,7 @@ import { benchApi } from './benchApi';
 import { restoreHead } from './headStore';
 import { cancelIngest, forget, ingest, relabel } from './ingest';
 import type { InitOptions, MemoryInfo, ModelInfo } from './protocol';
-import { currentSession, dropAdapted, exclusive, ready, replaceSession } from './session';
+import { currentSession, dropAdapted, dropViews, exclusive, ready, replaceSession } from './session';
 import { predict, stop, train } from './training';
 
 async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
@@ -49,7 +49,9 @@ export const api = {
       adapted: null,
       twin: null,
       cuts: null,
+      views: null,
       embeddingsComputed: 0,
+      viewsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
       baseUrl: options.baseUrl,
@@ -76,6 +78,7 @@ export const api = {
       s.head = null;
       s.headClassIds = [];
       dropAdapted(s);
+      dropViews(s);
       s.byHash.clear();
     });
   },
@@ -95,6 +98,9 @@ export const api = {
       cachedEmbeddings: s?.cache.size ?? 0,
       cacheBytes: s?.cache.bytes ?? 0,
       embeddingsComputed: s?.embeddingsComputed ?? 0,
+      viewsComputed: s?.viewsComputed ?? 0,
+      augmentedViews: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) : 0,
+      augmentedBytes: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) * s.backbone.spec.featureDim * 4 : 0,
       wasmHeapBytes: (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null,
     };
   },

@@ -8,7 +8,7 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
-import { decode, embedBothViews, exclusive, forgetCuts, ready, yieldToEvents, type Session } from './session';
+import { decode, embedBothViews, exclusive, forgetCuts, forgetViews, ready, yieldToEvents, type Session } from './session';
 
 /** An image's embeddings as seen and mirrored left-right. */
 interface Views {
@@ -202,6 +202,7 @@ export function forget(ids: string[]): Promise<void> {
     const s = ready();
     s.cache.remove(ids);
     forgetCuts(s, ids);
+    forgetViews(s, ids);
     forgetHashes(s, new Set(ids));
   });
 }

@@ -111,6 +111,12 @@ export interface TrainSummary {
    * `params` and `optimizer` above are then the fine-tuning run's. Absent for head-only training.
    */
   adapted?: { blocks: number; parts: string[]; epochsRun: number; ms: number; cutBytes: number };
+  /**
+   * Set when the head learned from augmented views too: K per image, their kinds, the images, the views
+   * the backbone computed for this training (0 when all came from memory or IndexedDB), the time spent
+   * preparing them, and their bytes in memory (images × K × dim × 4). Absent without augmented views.
+   */
+  augmented?: { views: number; kinds: string[]; images: number; computed: number; loaded: number; ms: number; bytes: number };
   /** Why the trained head could not be saved (it still works until the page is closed); null when saved. */
   saveError: string | null;
 }
@@ -127,6 +133,11 @@ export interface MemoryInfo {
   cacheBytes: number;
   /** Embeddings computed by the backbone since the worker started (each image exactly once). */
   embeddingsComputed: number;
+  /** Augmented views' embeddings computed by the backbone since the worker started (each view of each image once ever). */
+  viewsComputed: number;
+  /** Augmented views' embeddings held in the worker, and their bytes (views × dim × 4). */
+  augmentedViews: number;
+  augmentedBytes: number;
   /** Size of the WASM backend's linear memory (it grows to its peak and is never returned); null on other backends. */
   wasmHeapBytes: number | null;
 }

@@ -24,7 +24,11 @@ export interface Session {
   twin: tf.LayersModel | null;
   /** Each image's cut-point activations (fineTuning.ts), computed once for adapting blocks. */
   cuts: CutCache | null;
+  /** Each image's augmented views' embeddings (augmentedViews.ts), computed or read back once. */
+  views: ViewCache | null;
   embeddingsComputed: number;
+  /** Augmented views the backbone computed since the worker started (each view of each image once ever). */
+  viewsComputed: number;
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
   persist: boolean;
@@ -69,6 +73,32 @@ export function dropAdapted(s: Session): void {
   s.cuts = null;
 }
 
+/** Each image's augmented views embedded so far ([1, dim] each, view i at index i), for one set of kinds. */
+export interface ViewCache {
+  kinds: string;
+  rows: Map<string, tf.Tensor2D[]>;
+}
+
+export function disposeViews(views: ViewCache | null): void {
+  views?.rows.forEach((row) => tf.dispose(row));
+}
+
+/** Drops deleted samples' augmented views. */
+export function forgetViews(s: Session, ids: readonly string[]): void {
+  for (const id of ids) {
+    const row = s.views?.rows.get(id);
+    if (!row) continue;
+    tf.dispose(row);
+    s.views?.rows.delete(id);
+  }
+}
+
+/** Forgets the augmented views (a reset). */
+export function dropViews(s: Session): void {
+  disposeViews(s.views);
+  s.views = null;
+}
+
 let session: Session | null = null;
 let busy: Promise<unknown> = Promise.resolve();
 
@@ -89,7 +119,10 @@ export function replaceSession(next: Session): void {
   session?.backbone.dispose();
   session?.cache.dispose();
   session?.head?.dispose();
-  if (session) dropAdapted(session);
+  if (session) {
+    dropAdapted(session);
+    dropViews(session);
+  }
   session?.twin?.dispose();
   session = next;
 }

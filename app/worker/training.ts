@@ -5,6 +5,7 @@ import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { disposeBlocks } from '../ml/blocks';
 import { adaptBlocks, adaptedParams, adaptedParts, checkCutBudget, predictAdapted, type AdaptResult } from './fineTuning';
+import { augmentedFor, augmentOf, ensureViews, kindsOf, viewBytes } from './augmentedViews';
 import { persistHead } from './headStore';
 import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
 import { decode, embedBothViews, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
@@ -46,19 +47,35 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     if (blocks > 0) await checkCutBudget(s, blocks, rows.length, mirrorViews);
     const plain = s.cache.matrix();
     const mirrored = s.cache.mirrored ? s.cache.mirrorMatrix() : undefined;
+    // Augmented views: each image's K views, prepared once ever (augmentedViews.ts), beside the mirror.
+    const augment = augmentOf(settings);
+    const ids = rows.map((r) => s.cache.ids[r]);
+    let augmented: ReturnType<typeof augmentedFor> | undefined;
+    let augmentedInfo: TrainSummary['augmented'];
+    if (augment.views > 0) {
+      const preparing = performance.now();
+      const report = (done: number, total: number) =>
+        onEpoch?.({ phase: 'views', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - preparing });
+      const { computed, loaded } = await ensureViews(s, ids, augment, report);
+      augmented = augmentedFor(s, ids, rows, augment.views);
+      augmentedInfo = {
+        views: augment.views, kinds: kindsOf(augment), images: ids.length, computed, loaded,
+        ms: performance.now() - preparing, bytes: viewBytes(ids.length, augment.views, s.cache.dim),
+      };
+    }
     const fit = await fitHead({
-      plain, mirrored, rows, labels, numClasses,
+      plain, mirrored, augmented, rows, labels, numClasses,
       // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
       settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
       onEpoch,
       shouldStop: () => stopRequested,
       yieldToEvents,
-    });
+    }).finally(() => augmented?.matrix.dispose());
     let tuned: AdaptResult | null = null;
     if (blocks > 0 && !fit.outcome.stopped) {
       tuned = await adaptBlocks(s, {
         blocks, labels, numClasses, settings, fit, plain, mirrored, rows,
-        ids: rows.map((r) => s.cache.ids[r]),
+        ids,
         onEpoch,
         shouldStop: () => stopRequested,
       });
@@ -86,6 +103,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
       saveError: null,
       ...describe(s, head, request, started),
     };
+    if (augmentedInfo) summary.augmented = augmentedInfo;
     if (tuned) {
       const extra = adaptedParams(tuned.adapted);
       summary.params = { frozen: summary.params.frozen - extra, trainable: summary.params.trainable + extra };
