@@ -65,7 +65,7 @@ export class HeadstartPage {
   }
 
   async setEpochs(epochs: number): Promise<void> {
-    const field = this.page.getByLabel('Epochs');
+    const field = this.page.getByLabel('Epochs', { exact: true });
     if (!(await field.isVisible())) await this.page.locator('.settings summary').click();
     await field.fill(String(epochs));
   }

@@ -25,7 +25,7 @@ test('a reload in the middle of training loses nothing that was saved', async ({
   await app.reload();
   expect(await app.counts()).toEqual([['fruit', 3], ['vehicle', 3]]);
   await page.locator('.settings summary').click();
-  await expect(page.getByLabel('Epochs')).toHaveValue('400');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('400');
   expect((await app.memory())?.embeddingsComputed).toBe(0);
 });
 
