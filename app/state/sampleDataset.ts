@@ -6,6 +6,7 @@
  * Photos already in the project are left out first, so a second click adds nothing and says so.
  */
 import * as db from '../platform/db';
+import { sha256 } from '../platform/hash';
 import { get, message, notify } from './base';
 import { addClass } from './classes';
 import { addFiles } from './ingest';
@@ -43,11 +44,6 @@ async function fetchOk(url: string, type: 'json' | 'image'): Promise<Response> {
   const got = response.headers.get('content-type') ?? '';
   if (!response.ok || !got.includes(type)) throw new Error(`${new URL(url).pathname} is missing (HTTP ${response.status}, ${got || 'no type'})`);
   return response;
-}
-
-async function sha256(blob: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The sample's photos as files, by class, without those already in the project (same bytes). */

@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { AUGMENT_LIMITS, augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import type { HeadSettings } from '../ml/settings';
-import { embeddingKey, getEmbeddings, getSamples, putEmbeddings } from '../platform/db';
+import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
-import { decode, disposeViews, toBatch, yieldToEvents, type Session } from './session';
+import { decodeStored, disposeViews, toBatch, yieldToEvents, type Session } from './session';
 
 export const AUGMENT_KINDS = ['flip', 'crop', 'rotate', 'colour'] as const;
 export type AugmentKind = (typeof AUGMENT_KINDS)[number];
@@ -41,10 +41,7 @@ export interface ViewStore {
 const browserStore = (s: Session): ViewStore => ({
   load: getEmbeddings,
   save: putEmbeddings,
-  async originals(ids) {
-    const stored = await getSamples(ids);
-    return Promise.all(stored.map(async (sample) => ({ id: sample.id, image: (await decode(sample.blob, s.backbone.spec.inputSize)).image })));
-  },
+  originals: (ids) => decodeStored(s, ids),
 });
 
 export interface EnsureResult {

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { centreSquare, rgbaToPixels } from '../ml/imageInput';
+import { sha256 } from '../platform/hash';
 import { readImageHeader } from './imageHeader';
 
 /** Larger images are refused before decoding: 100 megapixels take 400 MB as RGBA. */
@@ -61,12 +62,6 @@ async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
   } finally {
     bitmap.close();
   }
-}
-
-/** Hex SHA-256 of the file's bytes: the image's identity (duplicates, stored embeddings). */
-async function sha256(blob: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Decodes an image (see decodeImage) and hashes its file. */

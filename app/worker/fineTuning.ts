@@ -16,9 +16,8 @@ import { answerRows, createHead, predictHead, trainHead, type EpochReport } from
 import { takeRows } from '../ml/headStep';
 import type { FitResult } from '../ml/fit';
 import type { HeadSettings } from '../ml/settings';
-import { getSamples } from '../platform/db';
 import type { DecodedImage } from './decode';
-import { decode, disposeCutRow, disposeCuts, toBatch, yieldToEvents, type Session } from './session';
+import { decodeStored, disposeCutRow, disposeCuts, toBatch, yieldToEvents, type Session } from './session';
 
 /** The most memory the cut-point cache may take: 1 GiB (about 12,000 images with their mirrors). */
 export const CUT_CACHE_BUDGET_BYTES = 2 ** 30;
@@ -66,9 +65,9 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
   const extract = extractorFor(s, cutLayerName(twin, blocks));
   for (let start = 0; start < missing.length; start += 16) {
     const batchIds = missing.slice(start, start + 16);
-    const stored = await getSamples(batchIds);
+    const stored = await decodeStored(s, batchIds);
     if (stored.length !== batchIds.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
-    const images: DecodedImage[] = await Promise.all(stored.map(async (sample) => (await decode(sample.blob, s.backbone.spec.inputSize)).image));
+    const images = stored.map((sample) => sample.image);
     const [plain, mirrored] = tf.tidy(() => {
       const batch = toBatch(s.backbone, images);
       const split = (x: tf.Tensor2D) => tf.split(x, x.shape[0]) as tf.Tensor2D[];

@@ -8,6 +8,7 @@ import type { Backbone } from '../ml/backbone';
 import { disposeBlocks, type AdaptedBlocks } from '../ml/blocks';
 import type { EmbeddingCache } from '../ml/embeddingCache';
 import { pixelsToBatch } from '../ml/preprocess';
+import { getSamples } from '../platform/db';
 import type { DecodedImage } from './decode';
 import { createDecoder } from './decoder';
 
@@ -104,6 +105,12 @@ let busy: Promise<unknown> = Promise.resolve();
 
 /** Decodes images beside this worker (see decoder.ts). */
 export const decode = createDecoder();
+
+/** The stored originals of these samples (IndexedDB), decoded; samples no longer stored are left out. */
+export async function decodeStored(s: Session, ids: string[]): Promise<{ id: string; image: DecodedImage }[]> {
+  const stored = await getSamples(ids);
+  return Promise.all(stored.map(async (sample) => ({ id: sample.id, image: (await decode(sample.blob, s.backbone.spec.inputSize)).image })));
+}
 
 export function ready(): Session {
   if (!session) throw new Error('The model is not loaded yet.');
