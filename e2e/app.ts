@@ -1,5 +1,5 @@
 import { test as base, expect, type Page, type Response } from '@playwright/test';
-import type { Worker } from '@playwright/test';
+import type { Browser, Worker } from '@playwright/test';
 import type {} from '../app/state/testApi';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -205,11 +205,49 @@ export function stored(page: Page) {
   });
 }
 
+/** The backend choice `auto` remembers in localStorage (app/state/model.ts), per user agent, once per Playwright worker. */
+const remembered = new Map<string, Promise<string | null>>();
+
+/**
+ * Opens the app once in a fresh profile, where `auto` times wasm and webgl (about 6 s here, most of it
+ * webgl's warm-up), and returns the choice it remembers for this device, for later tests to start with.
+ */
+function rememberedBackend(browser: Browser, baseURL: string | undefined, userAgent: string | undefined): Promise<string | null> {
+  const key = userAgent ?? '';
+  let choice = remembered.get(key);
+  if (!choice) {
+    choice = (async () => {
+      const context = await browser.newContext({ baseURL, userAgent });
+      try {
+        const page = await context.newPage();
+        await new HeadstartPage(page).open();
+        await expect(page.locator('.backend-reason')).toContainText(/^auto: .*measured/);
+        return await page.evaluate(() => localStorage.getItem('headstart.backend'));
+      } finally {
+        await context.close();
+      }
+    })();
+    remembered.set(key, choice);
+  }
+  return choice;
+}
+
 /**
  * Every test fails on an uncaught error or unhandled promise rejection in the page: a command
  * whose failure nobody hears is a bug even when the screen looks right.
+ *
+ * Each test starts in a new profile that already remembers the backend `auto` measured for this
+ * device (as a returning user's would), which saves the warm-ups' 6 s per test; `freshProfile: true`
+ * starts with nothing remembered, so `auto` measures again (train-predict.spec.ts checks that path).
  */
-export const test = base.extend<{ app: HeadstartPage }>({
+export const test = base.extend<{ app: HeadstartPage; freshProfile: boolean }>({
+  freshProfile: [false, { option: true }],
+  storageState: async ({ storageState, freshProfile, browser, baseURL, userAgent }, use) => {
+    if (freshProfile || storageState !== undefined || !baseURL) return use(storageState);
+    const choice = await rememberedBackend(browser, baseURL, userAgent);
+    const origin = new URL(baseURL).origin;
+    await use(choice ? { cookies: [], origins: [{ origin, localStorage: [{ name: 'headstart.backend', value: choice }] }] } : undefined);
+  },
   app: async ({ page }, use) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));

@@ -3,33 +3,39 @@ import { expect, images, test } from './app';
 
 const CLASSES = ['fruit', 'vehicle', 'face'];
 
-test('trains on three classes of real images and classifies held-out images correctly', async ({ app, page }) => {
-  const requests: string[] = [];
-  page.on('request', (r) => requests.push(r.url()));
-  await app.open();
-  await expect(app.backend()).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
-  await expect(page.locator('.backend-reason')).toContainText(/auto/);
+// A first visit: nothing remembered, so `auto` measures the backends (every other spec starts with its choice remembered).
+test.describe('in a fresh profile', () => {
+  test.use({ freshProfile: true });
 
-  for (const [i, cls] of CLASSES.entries()) {
-    await app.addClass(cls);
-    await app.addImages(i, images('train', cls), 6);
-  }
-  await expect(page.getByTestId('class-card').locator('img')).toHaveCount(18);
+  test('trains on three classes of real images and classifies held-out images correctly', async ({ app, page }) => {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await app.open();
+    await expect(app.backend()).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
+    await expect(page.locator('.backend-reason')).toContainText(/^auto: .*measured/);
+    await expect(page.locator('.backend-reason')).not.toContainText('remembered');
 
-  await app.train();
-  await expect(page.getByTestId('metrics')).toContainText('Confusion matrix');
-
-  for (const cls of CLASSES) {
-    for (const file of images('test', cls)) {
-      expect(await app.predict(file), file).toBe(cls);
+    for (const [i, cls] of CLASSES.entries()) {
+      await app.addClass(cls);
+      await app.addImages(i, images('train', cls), 6);
     }
-  }
-  // Each image went through the backbone exactly once: 18 training images + 6 predictions.
-  const memory = await page.evaluate(() => window.headstart?.worker().memory());
-  expect(memory?.cachedEmbeddings).toBe(18);
-  // Nothing left the machine: every request went to the app's own origin.
-  const origin = new URL(page.url()).origin;
-  expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+    await expect(page.getByTestId('class-card').locator('img')).toHaveCount(18);
+
+    await app.train();
+    await expect(page.getByTestId('metrics')).toContainText('Confusion matrix');
+
+    for (const cls of CLASSES) {
+      for (const file of images('test', cls)) {
+        expect(await app.predict(file), file).toBe(cls);
+      }
+    }
+    // Each image went through the backbone exactly once: 18 training images + 6 predictions.
+    const memory = await page.evaluate(() => window.headstart?.worker().memory());
+    expect(memory?.cachedEmbeddings).toBe(18);
+    // Nothing left the machine: every request went to the app's own origin.
+    const origin = new URL(page.url()).origin;
+    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+  });
 });
 
 test('a file that is not an image is named in a message and the good files are still added', async ({ app, page }) => {

@@ -3,7 +3,8 @@ import { expect, images, test } from './app';
 const CLASSES = ['fruit', 'vehicle', 'face'];
 
 // The same user flow on the real WebGPU backend (SwiftShader on a machine without a GPU:
-// seconds per image, so very few images).
+// seconds per image, so very few images). The backend is forced, so nothing remembered is needed.
+test.use({ freshProfile: true });
 test('trains and predicts on the webgpu backend', async ({ app, page }) => {
   await app.open('?backend=webgpu');
   await expect(app.backend()).toHaveText('webgpu');
