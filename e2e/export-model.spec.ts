@@ -25,18 +25,38 @@ const ML5 = process.env.HEADSTART_ML5 ?? '';
 
 type Scores = Record<string, number>;
 
-/** Serves the unzipped export under /model/, the libraries, the snippet pages and the current photo. */
+/** Serves the unzipped export under /model/, the libraries, the snippet pages, the current photo and the held-out images. */
 async function serveElsewhere(page: Page, model: Record<string, Uint8Array>, photo: () => Buffer): Promise<void> {
   const pages: Record<string, string> = {
-    '/tm.html': `<!doctype html><html><body>${HTML_SNIPPET}</body></html>`,
+    // The snippet as shown, on photo.png; then, in the same page (library, model and shaders loaded once),
+    // the snippet's own calls on every held-out image.
+    '/tm.html': `<!doctype html><html><body>${HTML_SNIPPET}
+<script>
+  async function classifyHeldOut() {
+    const model = await tmImage.load('model/model.json', 'model/metadata.json');
+    const results = [];
+    for (const src of ${JSON.stringify(HELD_OUT_URLS)}) {
+      const img = new Image();
+      img.src = src;
+      await img.decode();
+      results.push(await model.predict(square(img, model.getMetadata().imageSize)));
+    }
+    return results;
+  }
+</script></body></html>`,
+    // The module snippet's classify() on every held-out image.
     '/module.html': `<!doctype html><html><body>
 <script type="importmap">{ "imports": { "@tensorflow/tfjs": "/tf.fesm.js" } }</script>
 <script type="module">
   import { classify } from '/classify.js';
-  const img = new Image();
-  img.src = 'photo.png';
-  await img.decode();
-  document.body.dataset.result = JSON.stringify(await classify(img));
+  const results = [];
+  for (const src of ${JSON.stringify(HELD_OUT_URLS)}) {
+    const img = new Image();
+    img.src = src;
+    await img.decode();
+    results.push(await classify(img));
+  }
+  document.body.dataset.result = JSON.stringify(results);
 </script></body></html>`,
     '/classify.js': MODULE_SNIPPET,
     '/ml5.html': `<!doctype html><html><body>
@@ -60,6 +80,7 @@ ${SQUARE}
     else if (path in TM_FILES) body = readFileSync(TM_FILES[path]);
     else if (path === '/ml5.min.js' && ML5) body = readFileSync(ML5);
     else if (path === '/photo.png') body = photo();
+    else if (HELD_OUT_URLS.includes(path)) body = readFileSync(heldOut[HELD_OUT_URLS.indexOf(path)]);
     else if (path.startsWith('/model/') && model[path.slice('/model/'.length)]) body = Buffer.from(model[path.slice('/model/'.length)]);
     await (body === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ status: 200, contentType: type, body }));
   });
@@ -74,6 +95,7 @@ const top = (s: Scores) => Object.entries(s).sort((x, y) => y[1] - x[1])[0][0];
 let exported: Record<string, Uint8Array> = {};
 let ours: Scores[] = [];
 const heldOut = CLASSES.flatMap((c) => images('test', c));
+const HELD_OUT_URLS = heldOut.map((f) => `/held-out/${basename(f)}`);
 
 test.describe.configure({ mode: 'serial' });
 
@@ -106,22 +128,29 @@ test('the exported model gives Headstart\'s predictions in Teachable Machine\'s 
   expect(shards.length).toBeGreaterThan(1);
   expect(Object.keys(zip).sort()).toEqual(['metadata.json', 'model.json', ...shards].sort());
 
-  let photo = heldOut[0];
   const elsewhere = await context.newPage();
-  await serveElsewhere(elsewhere, zip, () => readFileSync(photo));
+  await serveElsewhere(elsewhere, zip, () => readFileSync(heldOut[0]));
+  type TmScores = { className: string; probability: number }[];
+  // Teachable Machine's library: the HTML snippet as shown on the first image, then its calls on each one.
+  await elsewhere.goto(`${ELSEWHERE}/tm.html`);
+  await expect(elsewhere.locator('#result')).not.toBeEmpty({ timeout: 120_000 });
+  const snippetScores = JSON.parse((await elsewhere.locator('#result').textContent())!) as TmScores;
+  const tmAll = await elsewhere.evaluate(() => (Reflect.get(window, 'classifyHeldOut') as () => Promise<TmScores[]>)());
+  // TF.js 4.22 through the module snippet, on each image.
+  await elsewhere.goto(`${ELSEWHERE}/module.html`);
+  await expect(elsewhere.locator('body')).toHaveAttribute('data-result', /label/, { timeout: 120_000 });
+  const moduleAll = JSON.parse((await elsewhere.locator('body').getAttribute('data-result'))!) as { label: string; probability: number }[][];
+  expect(tmAll).toHaveLength(heldOut.length);
+  expect(moduleAll).toHaveLength(heldOut.length);
+
   const diffs = { tm: 0, module: 0 };
   for (const [i, file] of heldOut.entries()) {
-    photo = file;
-    await elsewhere.goto(`${ELSEWHERE}/tm.html`);
-    await expect(elsewhere.locator('#result')).not.toBeEmpty({ timeout: 120_000 });
-    const tmScores = JSON.parse((await elsewhere.locator('#result').textContent())!) as { className: string; probability: number }[];
-    const tm = Object.fromEntries(tmScores.map((s) => [s.className, s.probability]));
-    expect(top(tm), `${basename(file)} in Teachable Machine's library`).toBe(top(ours[i]));
-    diffs.tm = Math.max(diffs.tm, maxDiff(tm, ours[i]));
-
-    await elsewhere.goto(`${ELSEWHERE}/module.html`);
-    await expect(elsewhere.locator('body')).toHaveAttribute('data-result', /label/, { timeout: 120_000 });
-    const mod = Object.fromEntries((JSON.parse((await elsewhere.locator('body').getAttribute('data-result'))!) as { label: string; probability: number }[]).map((s) => [s.label, s.probability]));
+    for (const tmScores of i === 0 ? [snippetScores, tmAll[i]] : [tmAll[i]]) {
+      const tm = Object.fromEntries(tmScores.map((s) => [s.className, s.probability]));
+      expect(top(tm), `${basename(file)} in Teachable Machine's library`).toBe(top(ours[i]));
+      diffs.tm = Math.max(diffs.tm, maxDiff(tm, ours[i]));
+    }
+    const mod = Object.fromEntries(moduleAll[i].map((s) => [s.label, s.probability]));
     expect(top(mod), `${basename(file)} with @tensorflow/tfjs`).toBe(top(ours[i]));
     diffs.module = Math.max(diffs.module, maxDiff(mod, ours[i]));
   }
