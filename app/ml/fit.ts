@@ -27,6 +27,26 @@ export interface FitResult {
 }
 
 /**
+ * The matrix a head trains on and each row's other views: the mirrored rows, then the augmented ones,
+ * follow the plain ones (for one training only: the caller disposes `features` when it is not `plain`).
+ */
+export function trainingViews(
+  plain: tf.Tensor2D,
+  mirrored: tf.Tensor2D | undefined,
+  augmented: FitOptions['augmented'],
+  rows: readonly number[],
+): { features: tf.Tensor2D; views: number[][] | undefined } {
+  const size = plain.shape[0];
+  const parts = [plain, ...(mirrored ? [mirrored] : []), ...(augmented ? [augmented.matrix] : [])];
+  if (parts.length === 1) return { features: plain, views: undefined };
+  const augmentedStart = mirrored ? 2 * size : size;
+  return {
+    features: tf.concat(parts) as tf.Tensor2D,
+    views: rows.map((r) => [...(mirrored ? [size + r] : []), ...(augmented ? augmented.rowsOf(r).map((a) => augmentedStart + a) : [])]),
+  };
+}
+
+/**
  * How the app trains a head (worker/training.ts; scripts/head-experiments.ts runs the same): a head
  * trained with a share of each class held out, measured on it, then, with `refitOnAll`, a new head
  * trained on every image for as many epochs (after early stopping: as many as the best held-out loss
@@ -37,13 +57,7 @@ export async function fitHead(options: FitOptions): Promise<FitResult> {
   const { plain, mirrored, augmented, rows, labels, numClasses, settings } = options;
   const mirror = settings.mirrorAugment && mirrored !== undefined;
   const flip = settings.testTimeFlip && mirrored !== undefined;
-  const size = plain.shape[0];
-  // The mirrored rows, then the augmented ones, follow the plain ones, for this training only.
-  const parts = [plain, ...(mirror ? [mirrored] : []), ...(augmented ? [augmented.matrix] : [])];
-  const features = parts.length > 1 ? (tf.concat(parts) as tf.Tensor2D) : plain;
-  const augmentedStart = mirror ? 2 * size : size;
-  const views =
-    parts.length > 1 ? rows.map((r) => [...(mirror ? [size + r] : []), ...(augmented ? augmented.rowsOf(r).map((a) => augmentedStart + a) : [])]) : undefined;
+  const { features, views } = trainingViews(plain, mirror ? mirrored : undefined, augmented, rows);
   const run = async (runSettings: HeadSettings, phase: EpochReport['phase'], epochLimit?: number) => {
     const head = createHead(plain.shape[1], numClasses, runSettings);
     try {

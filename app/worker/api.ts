@@ -14,7 +14,7 @@ import { benchApi } from './benchApi';
 import { restoreHead } from './headStore';
 import { cancelIngest, forget, ingest, relabel } from './ingest';
 import type { InitOptions, MemoryInfo, ModelInfo } from './protocol';
-import { currentSession, dropAdapted, dropViews, exclusive, ready, replaceSession } from './session';
+import { currentSession, cutCacheBytes, dropAdapted, dropViews, exclusive, ready, replaceSession } from './session';
 import { predict, stop, train } from './training';
 
 async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
@@ -101,6 +101,8 @@ export const api = {
       viewsComputed: s?.viewsComputed ?? 0,
       augmentedViews: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) : 0,
       augmentedBytes: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) * s.backbone.spec.featureDim * 4 : 0,
+      cutActivations: s?.cuts?.rows.size ?? 0,
+      cutBytes: cutCacheBytes(s?.cuts ?? null),
       wasmHeapBytes: (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null,
     };
   },

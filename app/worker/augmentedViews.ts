@@ -11,7 +11,7 @@ import { AUGMENT_LIMITS, augmentBatch, viewsOf, type AugmentSettings } from '../
 import type { HeadSettings } from '../ml/settings';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
-import { decodeStored, disposeViews, toBatch, yieldToEvents, type Session } from './session';
+import { decodeStored, disposeViews, hashesById, toBatch, yieldToEvents, type Session } from './session';
 
 export const AUGMENT_KINDS = ['flip', 'crop', 'rotate', 'colour'] as const;
 export type AugmentKind = (typeof AUGMENT_KINDS)[number];
@@ -69,8 +69,7 @@ export async function ensureViews(
     s.views = null;
   }
   const cache = (s.views ??= { kinds, rows: new Map() });
-  const hashOf = new Map<string, string>();
-  for (const [hash, owner] of s.byHash) hashOf.set(owner.id, hash);
+  const hashOf = hashesById(s);
   const spec = s.backbone.spec;
   const key = (id: string, i: number) => embeddingKey(spec.id, spec.preprocessVersion, hashOf.get(id) ?? id, viewName(augment, i));
   const missing = ids.filter((id) => (cache.rows.get(id)?.length ?? 0) < k);

@@ -8,7 +8,7 @@ import { fitHead } from '../ml/fit';
 import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 import { diskModel } from '../ml/testing';
 import { adaptBlocks, checkCutBudget } from './fineTuning';
-import { disposeCuts, type Session } from './session';
+import { cutCacheBytes, disposeCuts, type Session } from './session';
 
 // The worker's fine-tuning path (CPU backend, the real layers twin): the cut-point cache is filled
 // beforehand with random activations, so no image is decoded and IndexedDB is not needed.
@@ -29,7 +29,7 @@ beforeAll(async () => {
   session = {
     backbone: { spec: BACKBONES.mobilenet_v2_140 } as Backbone,
     twin,
-    cuts: { blocks: 1, rows: new Map(ids.map((id, i) => [id, { plain: row(i), mirror: row(10 + i) }])) },
+    cuts: { blocks: 1, viewKinds: '', rows: new Map(ids.map((id, i) => [id, { plain: row(i), mirror: row(10 + i), views: [] }])) },
     adapted: null,
     persist: false,
     baseUrl: 'http://localhost/',
@@ -73,4 +73,83 @@ describe('adapting blocks in the worker', () => {
     await expect(checkCutBudget(session, 1, 20_000, 2)).rejects.toThrow(/1,675 MB of activations for 20,000 images \(2 views each\), more than the 1,024 MB allowed/);
     expect(await checkCutBudget(session, 1, 300, 2)).toBe(300 * 2 * 7 * 7 * 224 * 4);
   });
+});
+
+describe('adapting blocks with augmented views', () => {
+  const augmentSettings = { ...settings, validationFraction: 0, refitOnAll: false, mirrorAugment: false, testTimeFlip: false, augmentViews: 2 };
+  const twoIds = ['p', 'q'];
+  let views: Session;
+  let decoded = 0;
+  const originals = async (batch: string[]) => {
+    decoded += batch.length;
+    return batch.map((id, i) => ({ id, image: { pixels: new Float32Array(224 * 224 * 3).map((_, j) => ((j * (i + 3)) % 17) / 17), thumbnail: new Blob(), width: 224, height: 224 } }));
+  };
+  const adapt = async (patch: Partial<typeof augmentSettings>, s: Session, which = twoIds) => {
+    const run = { ...augmentSettings, ...patch };
+    const rowsHere = which.map((_, i) => i);
+    const labelsHere = which.map((_, i) => i % 2);
+    const features = tf.randomNormal([which.length, 1792], 0, 1, 'float32', 3) as tf.Tensor2D;
+    try {
+      const fit = await fitHead({ plain: features, rows: rowsHere, labels: labelsHere, numClasses: 2, settings: run });
+      const result = await adaptBlocks(s, { blocks: 1, ids: which, labels: labelsHere, numClasses: 2, settings: run, fit, plain: features, rows: rowsHere, originals, shouldStop: () => false });
+      return result;
+    } finally {
+      features.dispose();
+    }
+  };
+
+  beforeAll(() => {
+    views = { ...session, cuts: null, byHash: new Map(twoIds.map((id) => [`hash-${id}`, { id, name: id }])) } as Session;
+  });
+  afterAll(() => disposeCuts(views?.cuts ?? null));
+
+  it('computes each image\'s views at the cut once, adds only new ones when K grows, and recomputes them when the kinds change', async () => {
+    const first = await adapt({}, views);
+    expect(decoded).toBe(2);
+    expect([...views.cuts!.rows.values()].map((row) => row.views.length)).toEqual([2, 2]);
+    expect(first.cutBytes).toBe(2 * (1 + 2) * 7 * 7 * 224 * 4);
+    expect(cutCacheBytes(views.cuts)).toBe(first.cutBytes);
+    const kept = views.cuts!.rows.get('p')!.views.slice();
+    first.head.dispose();
+    disposeBlocks(first.adapted);
+
+    const again = await adapt({}, views);
+    expect(decoded).toBe(2); // nothing decoded: every activation came from the cache
+    const more = await adapt({ augmentViews: 3 }, views);
+    expect(decoded).toBe(4);
+    const row = views.cuts!.rows.get('p')!;
+    expect(row.views).toHaveLength(3);
+    expect(row.views.slice(0, 2)).toEqual(kept); // the same tensors: only the third view was computed
+    const plainBefore = row.plain;
+    const other = await adapt({ augmentViews: 3, augmentColour: false }, views);
+    expect(views.cuts!.viewKinds).toBe('flip+crop+rotate');
+    expect(views.cuts!.rows.get('p')!.views[0]).not.toBe(kept[0]);
+    expect(views.cuts!.rows.get('p')!.plain).toBe(plainBefore); // the image's own activations are kept
+    for (const r of [again, more, other]) {
+      r.head.dispose();
+      disposeBlocks(r.adapted);
+    }
+  }, 300_000);
+
+  it('adapts the blocks on the views: poisoned views reach the weights only when K > 0', async () => {
+    // The cache holds views whose activations are NaN: learning from them makes the weights NaN.
+    const poisoned = { ...session, cuts: null } as Session;
+    const nan = () => tf.fill([1, 7 * 7 * 224], NaN) as tf.Tensor2D;
+    const clean = (seed: number) => tf.randomUniform([1, 7 * 7 * 224], 0, 2, 'float32', seed) as tf.Tensor2D;
+    poisoned.cuts = { blocks: 1, viewKinds: 'flip+crop+rotate+colour', rows: new Map(twoIds.map((id, i) => [id, { plain: clean(i), mirror: null, views: [nan(), nan()] }])) };
+    const finite = async (r: Awaited<ReturnType<typeof adapt>>) => {
+      const values = await Promise.all(r.adapted.variables.map((v) => v.data()));
+      r.head.dispose();
+      disposeBlocks(r.adapted);
+      return values.every((a) => a.every(Number.isFinite));
+    };
+    const before = decoded;
+    try {
+      expect(await finite(await adapt({ augmentViews: 0, adaptEpochs: 3 }, poisoned))).toBe(true);
+      expect(await finite(await adapt({ augmentViews: 2, adaptEpochs: 3 }, poisoned))).toBe(false);
+      expect(decoded).toBe(before); // every activation came from the cache
+    } finally {
+      disposeCuts(poisoned.cuts);
+    }
+  }, 300_000);
 });

@@ -14,10 +14,12 @@ import { blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName
 import { DEFAULT_FINE_TUNE_SETTINGS, fineTune, type FineTuneOutcome, type FineTuneSettings } from '../ml/fineTune';
 import { answerRows, createHead, predictHead, trainHead, type EpochReport } from '../ml/head';
 import { takeRows } from '../ml/headStep';
-import type { FitResult } from '../ml/fit';
+import { trainingViews, type FitOptions, type FitResult } from '../ml/fit';
 import type { HeadSettings } from '../ml/settings';
+import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import type { DecodedImage } from './decode';
-import { decodeStored, disposeCutRow, disposeCuts, toBatch, yieldToEvents, type Session } from './session';
+import { augmentOf, kindsOf } from './augmentedViews';
+import { decodeStored, disposeCuts, hashesById, toBatch, yieldToEvents, type Session } from './session';
 
 /** The most memory the cut-point cache may take: 1 GiB (about 12,000 images with their mirrors). */
 export const CUT_CACHE_BUDGET_BYTES = 2 ** 30;
@@ -49,36 +51,63 @@ export async function checkCutBudget(s: Session, blocks: number, images: number,
   return bytes;
 }
 
-/** The images' cut-point activations, computed once each from the stored originals. */
-async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean): Promise<void> {
+/** Decoded stored originals of samples (IndexedDB in the app; tests pass their own). */
+export type Originals = (ids: string[]) => Promise<{ id: string; image: DecodedImage }[]>;
+
+/**
+ * The images' cut-point activations, computed once each from the stored originals: as seen, mirrored
+ * (with `mirror`) and in their first K augmented views (the views augmentedViews.ts embeds, drawn from
+ * the same content hash). Views of other kinds are dropped first; raising K computes only the new ones.
+ */
+async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean, augment: AugmentSettings, originals: Originals): Promise<void> {
   if (s.cuts && s.cuts.blocks !== blocks) {
     disposeCuts(s.cuts);
     s.cuts = null;
   }
-  const cuts = (s.cuts ??= { blocks, rows: new Map() });
-  const missing = ids.filter((id) => {
+  const viewKinds = kindsOf(augment).join('+');
+  const cuts = (s.cuts ??= { blocks, viewKinds, rows: new Map() });
+  if (cuts.viewKinds !== viewKinds) {
+    cuts.rows.forEach((row) => tf.dispose(row.views.splice(0)));
+    cuts.viewKinds = viewKinds;
+  }
+  const k = augment.views;
+  const lacksBase = (id: string) => {
     const row = cuts.rows.get(id);
     return !row || (mirror && !row.mirror);
-  });
+  };
+  const missing = ids.filter((id) => lacksBase(id) || (cuts.rows.get(id)?.views.length ?? 0) < k);
   if (missing.length === 0) return;
   const twin = await loadTwin(s);
   const extract = extractorFor(s, cutLayerName(twin, blocks));
+  const hashOf = hashesById(s);
   for (let start = 0; start < missing.length; start += 16) {
     const batchIds = missing.slice(start, start + 16);
-    const stored = await decodeStored(s, batchIds);
+    const stored = await originals(batchIds);
     if (stored.length !== batchIds.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
-    const images = stored.map((sample) => sample.image);
-    const [plain, mirrored] = tf.tidy(() => {
-      const batch = toBatch(s.backbone, images);
-      const split = (x: tf.Tensor2D) => tf.split(x, x.shape[0]) as tf.Tensor2D[];
-      return [split(extract(batch)), mirror ? split(extract(tf.reverse(batch, 2))) : []];
-    });
-    await plain[0].data(); // one batch at a time, so memory stays bounded
-    stored.forEach((sample, i) => {
-      const old = cuts.rows.get(sample.id);
-      if (old) disposeCutRow(old);
-      cuts.rows.set(sample.id, { plain: plain[i], mirror: mirror ? mirrored[i] : null });
-    });
+    const base = stored.filter((sample) => lacksBase(sample.id));
+    if (base.length > 0) {
+      const [plain, mirrored] = tf.tidy(() => {
+        const batch = toBatch(s.backbone, base.map((sample) => sample.image));
+        const split = (x: tf.Tensor2D) => tf.split(x, x.shape[0]) as tf.Tensor2D[];
+        return [split(extract(batch)), mirror ? split(extract(tf.reverse(batch, 2))) : []];
+      });
+      await plain[0].data(); // one batch at a time, so memory stays bounded
+      base.forEach((sample, i) => {
+        const old = cuts.rows.get(sample.id);
+        old?.plain.dispose();
+        old?.mirror?.dispose();
+        cuts.rows.set(sample.id, { plain: plain[i], mirror: mirror ? mirrored[i] : null, views: old?.views ?? [] });
+      });
+    }
+    for (const { id, image } of stored) {
+      const row = cuts.rows.get(id)!;
+      if (row.views.length >= k) continue;
+      const views = viewsOf(hashOf.get(id) ?? id, augment).slice(row.views.length, k);
+      const out = tf.tidy(() => extract(augmentBatch(toBatch(s.backbone, [image]), [views])));
+      await out.data();
+      row.views.push(...(tf.split(out, views.length) as tf.Tensor2D[]));
+      out.dispose();
+    }
     await yieldToEvents();
   }
 }
@@ -96,8 +125,12 @@ export interface AdaptOptions {
   plain: tf.Tensor2D;
   mirrored?: tf.Tensor2D;
   rows: readonly number[];
+  /** The head's augmented views (fitHead's `augmented`), for the refit's head; the blocks adapt on the views' cut activations. */
+  augmented?: FitOptions['augmented'];
   onEpoch?: (report: EpochReport) => void;
   shouldStop: () => boolean;
+  /** Where the originals come from (IndexedDB unless a test passes its own). */
+  originals?: Originals;
 }
 
 export interface AdaptResult {
@@ -116,27 +149,34 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
   const started = performance.now();
   const n = ids.length;
   const mirror = settings.mirrorAugment || fit.testTimeFlip;
+  const augment = augmentOf(settings);
+  const k = augment.views;
   let cutBytes: number;
   let cut: tf.Tensor2D;
   let twin: tf.LayersModel;
   try {
-    cutBytes = await checkCutBudget(s, blocks, n, mirror ? 2 : 1);
-    await ensureCuts(s, blocks, ids, mirror);
+    cutBytes = await checkCutBudget(s, blocks, n, (mirror ? 2 : 1) + k);
+    await ensureCuts(s, blocks, ids, mirror, augment, options.originals ?? ((batch) => decodeStored(s, batch)));
     const rowsOf = s.cuts!.rows;
-    // Rows 0…n−1: the positions' images as seen; n…2n−1: mirrored.
-    cut = tf.concat([...ids.map((id) => rowsOf.get(id)!.plain), ...(mirror ? ids.map((id) => rowsOf.get(id)!.mirror!) : [])]) as tf.Tensor2D;
+    // Rows 0…n−1: the positions' images as seen; n…2n−1: mirrored; then position p's K views at viewsStart + p·K….
+    cut = tf.concat([
+      ...ids.map((id) => rowsOf.get(id)!.plain),
+      ...(mirror ? ids.map((id) => rowsOf.get(id)!.mirror!) : []),
+      ...ids.flatMap((id) => rowsOf.get(id)!.views.slice(0, k)),
+    ]) as tf.Tensor2D;
     twin = await loadTwin(s);
   } catch (error) {
     fit.head.dispose();
     throw error;
   }
+  const viewsStart = mirror ? 2 * n : n;
   const tuneSettings: FineTuneSettings = { ...DEFAULT_FINE_TUNE_SETTINGS, epochs: settings.adaptEpochs, labelSmoothing: settings.labelSmoothing, balanceClasses: settings.balanceClasses, seed: settings.seed };
   const tune = async (adapted: AdaptedBlocks, head: tf.LayersModel, positions: readonly number[], phase: EpochReport['phase']) =>
     fineTune({
       adapted, head, cut, numClasses,
       rows: positions,
       labels: positions.map((p) => labels[p]),
-      views: settings.mirrorAugment ? positions.map((p) => [n + p]) : undefined,
+      views: settings.mirrorAugment || k > 0 ? positions.map((p) => [...(settings.mirrorAugment ? [n + p] : []), ...Array.from({ length: k }, (_, j) => viewsStart + p * k + j)]) : undefined,
       settings: tuneSettings,
       onEpoch: (epoch, loss, ms) => options.onEpoch?.({ phase, blocks, epoch, epochs: tuneSettings.epochs, loss, accuracy: NaN, valLoss: null, valAccuracy: null, ms }),
       shouldStop: options.shouldStop,
@@ -166,17 +206,15 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
     let refit = false;
     if (settings.refitOnAll && fit.scope === 'validation' && !tuned.stopped) {
       // As fitHead's refit: a new head on every image's frozen embedding, then new blocks adapt with it.
-      const parts = [options.plain, ...(settings.mirrorAugment && options.mirrored ? [options.mirrored] : [])];
-      const all = parts.length > 1 ? (tf.concat(parts) as tf.Tensor2D) : options.plain;
+      const { features: all, views } = trainingViews(options.plain, settings.mirrorAugment ? options.mirrored : undefined, options.augmented, options.rows);
       if (all !== options.plain) extra.push(all);
-      const size = options.plain.shape[0];
       const finalHead = createHead(options.plain.shape[1], numClasses, settings);
       const finalBlocks = copyBlocks(twin, blocks);
       try {
         const limit = settings.earlyStoppingPatience > 0 ? fit.outcome.bestEpoch : undefined;
         const headRun = await trainHead({
           head: finalHead, features: all, rows: options.rows, labels, numClasses, epochLimit: limit,
-          views: parts.length > 1 ? options.rows.map((r) => [size + r]) : undefined,
+          views,
           settings: { ...settings, validationFraction: 0 }, phase: 'final',
           onEpoch: options.onEpoch, shouldStop: options.shouldStop, yieldToEvents,
         });

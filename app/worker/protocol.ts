@@ -138,6 +138,9 @@ export interface MemoryInfo {
   /** Augmented views' embeddings held in the worker, and their bytes (views × dim × 4). */
   augmentedViews: number;
   augmentedBytes: number;
+  /** Images whose cut-point activations (fine-tuning) the worker holds, and their bytes (as seen and mirrored). */
+  cutActivations: number;
+  cutBytes: number;
   /** Size of the WASM backend's linear memory (it grows to its peak and is never returned); null on other backends. */
   wasmHeapBytes: number | null;
 }

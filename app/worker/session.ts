@@ -36,20 +36,41 @@ export interface Session {
   baseUrl: string;
 }
 
-/** Cut-point activations [1, h·w·c] per sample id, as seen and mirrored, for one cut (one block count). */
+/**
+ * Cut-point activations [1, h·w·c] per sample id, as seen, mirrored and in its augmented views, for one
+ * cut (one block count); the views are those of `viewKinds` (augmentedViews.ts's kinds, joined by +).
+ */
 export interface CutCache {
   blocks: number;
+  viewKinds: string;
   rows: Map<string, CutRow>;
 }
 
 export interface CutRow {
   plain: tf.Tensor2D;
   mirror: tf.Tensor2D | null;
+  /** The image's augmented views' activations, view i at index i. */
+  views: tf.Tensor2D[];
 }
 
 export function disposeCutRow(row: CutRow): void {
   row.plain.dispose();
   row.mirror?.dispose();
+  tf.dispose(row.views);
+}
+
+/** Bytes of the cut-point cache (every row's activations, its mirror's and its views'). */
+export function cutCacheBytes(cuts: CutCache | null): number {
+  let floats = 0;
+  cuts?.rows.forEach((row) => (floats += row.plain.size + (row.mirror?.size ?? 0) + row.views.reduce((n, v) => n + v.size, 0)));
+  return floats * 4;
+}
+
+/** Sample id → the content hash it was added under (what seeds its augmented views). */
+export function hashesById(s: Session): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [hash, owner] of s.byHash) out.set(owner.id, hash);
+  return out;
 }
 
 export function disposeCuts(cuts: CutCache | null): void {

@@ -42,9 +42,9 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     const numClasses = request.classIds.length;
     const settings = request.settings;
     const blocks = settings.adaptBlocks ?? 0;
-    const mirrorViews = settings.mirrorAugment || settings.testTimeFlip ? 2 : 1;
+    const cutViews = (settings.mirrorAugment || settings.testTimeFlip ? 2 : 1) + settings.augmentViews;
     // Refused before anything is trained when the cut-point cache would not fit.
-    if (blocks > 0) await checkCutBudget(s, blocks, rows.length, mirrorViews);
+    if (blocks > 0) await checkCutBudget(s, blocks, rows.length, cutViews);
     const plain = s.cache.matrix();
     const mirrored = s.cache.mirrored ? s.cache.mirrorMatrix() : undefined;
     // Augmented views: each image's K views, prepared once ever (augmentedViews.ts), beside the mirror.
@@ -63,22 +63,27 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
         ms: performance.now() - preparing, bytes: viewBytes(ids.length, augment.views, s.cache.dim),
       };
     }
-    const fit = await fitHead({
-      plain, mirrored, augmented, rows, labels, numClasses,
-      // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
-      settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
-      onEpoch,
-      shouldStop: () => stopRequested,
-      yieldToEvents,
-    }).finally(() => augmented?.matrix.dispose());
+    let fit: Awaited<ReturnType<typeof fitHead>>;
     let tuned: AdaptResult | null = null;
-    if (blocks > 0 && !fit.outcome.stopped) {
-      tuned = await adaptBlocks(s, {
-        blocks, labels, numClasses, settings, fit, plain, mirrored, rows,
-        ids,
+    try {
+      fit = await fitHead({
+        plain, mirrored, augmented, rows, labels, numClasses,
+        // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
+        settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
         onEpoch,
         shouldStop: () => stopRequested,
+        yieldToEvents,
       });
+      if (blocks > 0 && !fit.outcome.stopped) {
+        tuned = await adaptBlocks(s, {
+          blocks, labels, numClasses, settings, fit, plain, mirrored, rows, augmented,
+          ids,
+          onEpoch,
+          shouldStop: () => stopRequested,
+        });
+      }
+    } finally {
+      augmented?.matrix.dispose();
     }
     const { outcome, scope, positions } = fit;
     const head = tuned?.head ?? fit.head;
