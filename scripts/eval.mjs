@@ -13,7 +13,8 @@
 // be changed for studies of issue 12 (with --augment, the dump also holds K augmented views of each
 // training image, seeded by its file name), --margin M frames every image with a
 // margin of M × its side, --layers a,b puts the average-pooled activations of those layers of the
-// layers twin before the embedding.
+// layers twin before the embedding ("name:max" pools by the maximum, "name:gem" by the cube root of the
+// mean cube); the test images' augmented views are dumped too (for test-time averaging studies).
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { blockCounts, reportFineTune, runFineTuneEval } from './evalFineTune.mjs';
@@ -169,7 +170,7 @@ async function main() {
           const out = {};
           for (const [split, byClass] of [['train', train], ['test', test]]) {
             const paths = Object.entries(byClass).flatMap(([c, ps]) => ps.map((p) => [c, p]));
-            const e = await worker.embedImages(await Promise.all(paths.map(([, p]) => load(p))), split === 'train' && augment ? augment : undefined, margin, layers);
+            const e = await worker.embedImages(await Promise.all(paths.map(([, p]) => load(p))), augment ?? undefined, margin, layers);
             const b64 = (f) => btoa(Array.from(new Uint8Array(f.buffer), (x) => String.fromCharCode(x)).join(''));
             out[split] = { dim: e.dim, labels: paths.map(([c]) => classes.indexOf(c)), plain: b64(e.plain), mirrored: b64(e.mirrored), views: e.augmented.length / e.plain.length, augmented: b64(e.augmented) };
           }

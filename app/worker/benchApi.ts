@@ -18,10 +18,18 @@ import { decode, embedBothViews, exclusive, ready, toBatch } from './session';
 async function pooledLayers(layers: string[]): Promise<Backbone> {
   const { backbone, baseUrl } = ready();
   const model = await tf.loadLayersModel(new URL('models/mobilenet_v2_140_layers/model.json', baseUrl).href);
-  const outputs = [...layers.map((name) => model.getLayer(name).getOutputAt(0) as tf.SymbolicTensor), model.outputs[0]];
+  // "name" average-pools that layer; "name:max" takes the maximum over positions, "name:gem" the cube root of the mean cube.
+  const specs = layers.map((spec) => spec.split(':') as [string, string?]);
+  const names = [...new Set(specs.map(([name]) => name))];
+  const outputs = [...names.map((name) => model.getLayer(name).getOutputAt(0) as tf.SymbolicTensor), model.outputs[0]];
   const sub = tf.model({ inputs: model.inputs, outputs });
+  const pool = (t: tf.Tensor, how = 'mean') =>
+    how === 'max' ? t.max([1, 2]) : how === 'gem' ? t.relu().pow(3).mean([1, 2]).pow(1 / 3) : t.mean([1, 2]);
   const embed = (pixels: tf.Tensor4D) =>
-    tf.tidy(() => tf.concat((sub.predict(pixels) as tf.Tensor[]).map((t) => (t.rank === 4 ? t.mean([1, 2]) : t)), 1) as tf.Tensor2D);
+    tf.tidy(() => {
+      const out = sub.predict(pixels) as tf.Tensor[];
+      return tf.concat([...specs.map(([name, how]) => pool(out[names.indexOf(name)], how)), out[names.length]], 1) as tf.Tensor2D;
+    });
   const featureDim = tf.tidy(() => embed(tf.zeros([1, backbone.spec.inputSize, backbone.spec.inputSize, 3])).shape[1]);
   return { ...backbone, spec: { ...backbone.spec, featureDim }, embed, dispose: () => model.dispose() };
 }
