@@ -71,7 +71,11 @@ export function openDb(): Promise<Db> {
  * Key of an image's embedding; 'mirror' is the embedding of the image mirrored left-right, `aug-<kinds>-<i>`
  * its i-th augmented view with those kinds (worker/augmentedViews.ts).
  */
-export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string, view: 'plain' | 'mirror' | `aug-${string}` = 'plain'): string {
+/**
+ * The key of an image's stored numbers: its embedding as seen ('plain'), mirrored, in an augmented view
+ * (`aug-…`), or its activations at a fine-tuning cut point (`cut<blocks>…`, fineTuning.ts).
+ */
+export function embeddingKey(backboneId: string, preprocessVersion: number, hash: string, view: 'plain' | 'mirror' | `aug-${string}` | `cut${number}${string}` = 'plain'): string {
   return `${backboneId}|p${preprocessVersion}|${hash}${view === 'plain' ? '' : `|${view}`}`;
 }
 

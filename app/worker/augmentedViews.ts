@@ -31,14 +31,15 @@ export function viewName(augment: AugmentSettings, index: number): `aug-${string
   return `aug-${kindsOf(augment).join('+') || 'none'}-${index}`;
 }
 
-/** Where views come from and go besides the worker's memory: IndexedDB and the stored originals (tests pass their own). */
+/** Where views (and fine-tuning's cut activations) come from and go besides the worker's memory: IndexedDB and the stored originals (tests pass their own). */
 export interface ViewStore {
   load(keys: string[]): Promise<(Float32Array | undefined)[]>;
   save(entries: [string, Float32Array][]): Promise<void>;
   originals(ids: string[]): Promise<{ id: string; image: DecodedImage }[]>;
 }
 
-const browserStore = (s: Session): ViewStore => ({
+/** The app's store: IndexedDB's embeddings store and the stored originals, decoded. */
+export const browserStore = (s: Session): ViewStore => ({
   load: getEmbeddings,
   save: putEmbeddings,
   originals: (ids) => decodeStored(s, ids),

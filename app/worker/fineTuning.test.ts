@@ -7,6 +7,7 @@ import { disposeBlocks } from '../ml/blocks';
 import { fitHead } from '../ml/fit';
 import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 import { diskModel } from '../ml/testing';
+import type { ViewStore } from './augmentedViews';
 import { adaptBlocks, checkCutBudget } from './fineTuning';
 import { cutCacheBytes, disposeCuts, type Session } from './session';
 
@@ -80,9 +81,15 @@ describe('adapting blocks with augmented views', () => {
   const twoIds = ['p', 'q'];
   let views: Session;
   let decoded = 0;
-  const originals = async (batch: string[]) => {
-    decoded += batch.length;
-    return batch.map((id, i) => ({ id, image: { pixels: new Float32Array(224 * 224 * 3).map((_, j) => ((j * (i + 3)) % 17) / 17), thumbnail: new Blob(), width: 224, height: 224 } }));
+  // An in-memory stand-in for IndexedDB and the stored originals.
+  const saved = new Map<string, Float32Array>();
+  const store: ViewStore = {
+    load: async (keys) => keys.map((key) => saved.get(key)),
+    save: async (entries) => entries.forEach(([key, values]) => saved.set(key, values)),
+    originals: async (batch) => {
+      decoded += batch.length;
+      return batch.map((id) => ({ id, image: { pixels: new Float32Array(224 * 224 * 3).map((_, j) => ((j * (id.charCodeAt(0) % 5 + 3)) % 17) / 17), thumbnail: new Blob(), width: 224, height: 224 } }));
+    },
   };
   const adapt = async (patch: Partial<typeof augmentSettings>, s: Session, which = twoIds) => {
     const run = { ...augmentSettings, ...patch };
@@ -91,7 +98,7 @@ describe('adapting blocks with augmented views', () => {
     const features = tf.randomNormal([which.length, 1792], 0, 1, 'float32', 3) as tf.Tensor2D;
     try {
       const fit = await fitHead({ plain: features, rows: rowsHere, labels: labelsHere, numClasses: 2, settings: run });
-      const result = await adaptBlocks(s, { blocks: 1, ids: which, labels: labelsHere, numClasses: 2, settings: run, fit, plain: features, rows: rowsHere, originals, shouldStop: () => false });
+      const result = await adaptBlocks(s, { blocks: 1, ids: which, labels: labelsHere, numClasses: 2, settings: run, fit, plain: features, rows: rowsHere, store, shouldStop: () => false });
       return result;
     } finally {
       features.dispose();
@@ -99,13 +106,18 @@ describe('adapting blocks with augmented views', () => {
   };
 
   beforeAll(() => {
-    views = { ...session, cuts: null, byHash: new Map(twoIds.map((id) => [`hash-${id}`, { id, name: id }])) } as Session;
+    views = fresh();
   });
-  afterAll(() => disposeCuts(views?.cuts ?? null));
+  const fresh = () => ({ ...session, cuts: null, persist: true, byHash: new Map(twoIds.map((id) => [`hash-${id}`, { id, name: id }])) }) as Session;
+  afterAll(() => {
+    disposeCuts(views?.cuts ?? null);
+    saved.clear();
+  });
 
-  it('computes each image\'s views at the cut once, adds only new ones when K grows, and recomputes them when the kinds change', async () => {
+  it('computes each image\'s views at the cut once, saves them, reads them back after a reload, adds only new ones when K grows, and recomputes them when the kinds change', async () => {
     const first = await adapt({}, views);
     expect(decoded).toBe(2);
+    expect([...saved.keys()].filter((key) => key.includes('hash-p')).map((key) => key.split('|').pop())).toEqual(['cut1', 'cut1-aug-flip+crop+rotate+colour-0', 'cut1-aug-flip+crop+rotate+colour-1']);
     expect([...views.cuts!.rows.values()].map((row) => row.views.length)).toEqual([2, 2]);
     expect(first.cutBytes).toBe(2 * (1 + 2) * 7 * 7 * 224 * 4);
     expect(cutCacheBytes(views.cuts)).toBe(first.cutBytes);
@@ -115,14 +127,24 @@ describe('adapting blocks with augmented views', () => {
 
     const again = await adapt({}, views);
     expect(decoded).toBe(2); // nothing decoded: every activation came from the cache
+    // A reload (a new worker): every activation comes back from storage, the same numbers, no original decoded.
+    const reloaded = fresh();
+    const back = await adapt({}, reloaded);
+    expect(decoded).toBe(2);
+    expect(cutCacheBytes(reloaded.cuts)).toBe(first.cutBytes);
+    expect(await reloaded.cuts!.rows.get('q')!.views[1].data()).toEqual(await views.cuts!.rows.get('q')!.views[1].data());
+    back.head.dispose();
+    disposeBlocks(back.adapted);
+    disposeCuts(reloaded.cuts);
     const more = await adapt({ augmentViews: 3 }, views);
     expect(decoded).toBe(4);
     const row = views.cuts!.rows.get('p')!;
     expect(row.views).toHaveLength(3);
     expect(row.views.slice(0, 2)).toEqual(kept); // the same tensors: only the third view was computed
     const plainBefore = row.plain;
-    const other = await adapt({ augmentViews: 3, augmentColour: false }, views);
+    const other = await adapt({ augmentViews: 1, augmentColour: false }, views);
     expect(views.cuts!.viewKinds).toBe('flip+crop+rotate');
+    expect(views.cuts!.rows.get('p')!.views).toHaveLength(1);
     expect(views.cuts!.rows.get('p')!.views[0]).not.toBe(kept[0]);
     expect(views.cuts!.rows.get('p')!.plain).toBe(plainBefore); // the image's own activations are kept
     for (const r of [again, more, other]) {

@@ -2,8 +2,8 @@
  * Adapting the last blocks in the app (settings.adaptBlocks > 0). The head is trained on the cached
  * embeddings as for head only; then the last N blocks + Conv_1, copied out of the layers twin, learn
  * together with that head (fineTune, app/ml) from each image's cut-point activations: computed once per
- * image (and its mirror) from the original stored in IndexedDB, kept in the worker (session.cuts) for
- * later trainings, gone after a reload (recomputed then from the stored originals). Predictions then
+ * image (its mirror, its augmented views) from the original stored in IndexedDB, kept in the worker
+ * (session.cuts) for later trainings and saved in IndexedDB, so a reload reads them back. Predictions then
  * run pixels → twin up to the cut → adapted blocks → head.
  * Measured as for head only: the blocks + the measuring head adapt on the images not held out and answer
  * for the held-out ones; with refitOnAll, a new head and a new copy of the blocks then learn from every image.
@@ -18,8 +18,9 @@ import { trainingViews, type FitOptions, type FitResult } from '../ml/fit';
 import type { HeadSettings } from '../ml/settings';
 import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import type { DecodedImage } from './decode';
-import { augmentOf, kindsOf } from './augmentedViews';
-import { decodeStored, disposeCuts, hashesById, toBatch, yieldToEvents, type Session } from './session';
+import { embeddingKey } from '../platform/db';
+import { augmentOf, browserStore, kindsOf, viewName, type ViewStore } from './augmentedViews';
+import { disposeCuts, hashesById, toBatch, yieldToEvents, type Session } from './session';
 
 /** The most memory the cut-point cache may take: 1 GiB (about 12,000 images with their mirrors). */
 export const CUT_CACHE_BUDGET_BYTES = 2 ** 30;
@@ -51,15 +52,15 @@ export async function checkCutBudget(s: Session, blocks: number, images: number,
   return bytes;
 }
 
-/** Decoded stored originals of samples (IndexedDB in the app; tests pass their own). */
-export type Originals = (ids: string[]) => Promise<{ id: string; image: DecodedImage }[]>;
-
 /**
- * The images' cut-point activations, computed once each from the stored originals: as seen, mirrored
- * (with `mirror`) and in their first K augmented views (the views augmentedViews.ts embeds, drawn from
- * the same content hash). Views of other kinds are dropped first; raising K computes only the new ones.
+ * The images' cut-point activations, computed once each: as seen, mirrored (with `mirror`) and in their
+ * first K augmented views (the views augmentedViews.ts embeds, drawn from the same content hash). Each
+ * comes from the worker's memory, else IndexedDB (saved there by an earlier training, keyed by the
+ * image's hash and `cut<blocks>`, `cut<blocks>-mirror`, `cut<blocks>-aug-<kinds>-<i>`), else is computed
+ * from the stored original and saved, so a reload recomputes none. Views of other kinds are dropped
+ * first; raising K computes only the new ones.
  */
-async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean, augment: AugmentSettings, originals: Originals): Promise<void> {
+async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean, augment: AugmentSettings, store: ViewStore): Promise<void> {
   if (s.cuts && s.cuts.blocks !== blocks) {
     disposeCuts(s.cuts);
     s.cuts = null;
@@ -71,44 +72,73 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     cuts.viewKinds = viewKinds;
   }
   const k = augment.views;
-  const lacksBase = (id: string) => {
+  // What each image still needs: 'plain', 'mirror', or view i.
+  type Part = 'plain' | 'mirror' | number;
+  const needs = (id: string): Part[] => {
     const row = cuts.rows.get(id);
-    return !row || (mirror && !row.mirror);
+    const have = row?.views.length ?? 0;
+    return [...(row ? [] : ['plain' as const]), ...(mirror && !row?.mirror ? ['mirror' as const] : []), ...Array.from({ length: Math.max(0, k - have) }, (_, j) => have + j)];
   };
-  const missing = ids.filter((id) => lacksBase(id) || (cuts.rows.get(id)?.views.length ?? 0) < k);
+  const missing = ids.filter((id) => needs(id).length > 0);
   if (missing.length === 0) return;
   const twin = await loadTwin(s);
-  const extract = extractorFor(s, cutLayerName(twin, blocks));
+  const cutLayer = cutLayerName(twin, blocks);
+  const size = (twin.getLayer(cutLayer).outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
+  const extract = extractorFor(s, cutLayer);
   const hashOf = hashesById(s);
+  const spec = s.backbone.spec;
+  const key = (id: string, part: Part) =>
+    embeddingKey(spec.id, spec.preprocessVersion, hashOf.get(id) ?? id, part === 'plain' ? `cut${blocks}` : part === 'mirror' ? `cut${blocks}-mirror` : `cut${blocks}-${viewName(augment, part)}`);
+  const place = (id: string, part: Part, t: tf.Tensor2D) => {
+    const row = cuts.rows.get(id);
+    if (part === 'plain') {
+      row?.plain.dispose();
+      if (row) row.plain = t;
+      else cuts.rows.set(id, { plain: t, mirror: null, views: [] });
+    } else if (part === 'mirror' && row) {
+      row.mirror?.dispose();
+      row.mirror = t;
+    } else if (typeof part === 'number' && row && row.views.length === part) row.views.push(t);
+    else t.dispose(); // a mirror or view read back for an image whose own activations were not: computed below
+  };
   for (let start = 0; start < missing.length; start += 16) {
     const batchIds = missing.slice(start, start + 16);
-    const stored = await originals(batchIds);
-    if (stored.length !== batchIds.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
-    const base = stored.filter((sample) => lacksBase(sample.id));
-    if (base.length > 0) {
-      const [plain, mirrored] = tf.tidy(() => {
-        const batch = toBatch(s.backbone, base.map((sample) => sample.image));
-        const split = (x: tf.Tensor2D) => tf.split(x, x.shape[0]) as tf.Tensor2D[];
-        return [split(extract(batch)), mirror ? split(extract(tf.reverse(batch, 2))) : []];
-      });
-      await plain[0].data(); // one batch at a time, so memory stays bounded
-      base.forEach((sample, i) => {
-        const old = cuts.rows.get(sample.id);
-        old?.plain.dispose();
-        old?.mirror?.dispose();
-        cuts.rows.set(sample.id, { plain: plain[i], mirror: mirror ? mirrored[i] : null, views: old?.views ?? [] });
+    // 1. IndexedDB: what an earlier training computed.
+    if (s.persist) {
+      const wanted = batchIds.flatMap((id) => needs(id).map((part) => ({ id, part })));
+      const found = await store.load(wanted.map(({ id, part }) => key(id, part))).catch(() => wanted.map(() => undefined));
+      wanted.forEach(({ id, part }, w) => {
+        const values = found[w];
+        if (values?.length === size) place(id, part, tf.tensor2d(values, [1, size]));
       });
     }
+    // 2. The rest from the stored originals, saved for the next reload.
+    const toCompute = batchIds.filter((id) => needs(id).length > 0);
+    if (toCompute.length === 0) continue;
+    const stored = await store.originals(toCompute);
+    if (stored.length !== toCompute.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
+    const saves: [string, Float32Array][] = [];
+    const keep = async (id: string, part: Part, t: tf.Tensor2D) => {
+      saves.push([key(id, part), (await t.data()) as Float32Array]);
+      place(id, part, t);
+    };
     for (const { id, image } of stored) {
-      const row = cuts.rows.get(id)!;
-      if (row.views.length >= k) continue;
-      const views = viewsOf(hashOf.get(id) ?? id, augment).slice(row.views.length, k);
-      const out = tf.tidy(() => extract(augmentBatch(toBatch(s.backbone, [image]), [views])));
-      await out.data();
-      row.views.push(...(tf.split(out, views.length) as tf.Tensor2D[]));
+      const parts = needs(id);
+      const views = parts.filter((p): p is number => typeof p === 'number');
+      const out = tf.tidy(() => {
+        const batch = toBatch(s.backbone, [image]);
+        return tf.concat([
+          ...(parts.includes('plain') ? [batch] : []),
+          ...(parts.includes('mirror') ? [tf.reverse(batch, 2)] : []),
+          ...(views.length > 0 ? [augmentBatch(batch, [viewsOf(hashOf.get(id) ?? id, augment).slice(views[0], k)])] : []),
+        ]);
+      });
+      const rows = tf.tidy(() => tf.split(extract(out as tf.Tensor4D), out.shape[0]) as tf.Tensor2D[]);
       out.dispose();
+      for (const [i, part] of parts.entries()) await keep(id, part, rows[i]);
+      await yieldToEvents();
     }
-    await yieldToEvents();
+    if (s.persist) await store.save(saves).catch(() => undefined);
   }
 }
 
@@ -129,8 +159,8 @@ export interface AdaptOptions {
   augmented?: FitOptions['augmented'];
   onEpoch?: (report: EpochReport) => void;
   shouldStop: () => boolean;
-  /** Where the originals come from (IndexedDB unless a test passes its own). */
-  originals?: Originals;
+  /** Where stored activations and the originals come from (IndexedDB unless a test passes its own). */
+  store?: ViewStore;
 }
 
 export interface AdaptResult {
@@ -156,7 +186,7 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
   let twin: tf.LayersModel;
   try {
     cutBytes = await checkCutBudget(s, blocks, n, (mirror ? 2 : 1) + k);
-    await ensureCuts(s, blocks, ids, mirror, augment, options.originals ?? ((batch) => decodeStored(s, batch)));
+    await ensureCuts(s, blocks, ids, mirror, augment, options.store ?? browserStore(s));
     const rowsOf = s.cuts!.rows;
     // Rows 0…n−1: the positions' images as seen; n…2n−1: mirrored; then position p's K views at viewsStart + p·K….
     cut = tf.concat([
