@@ -17,6 +17,9 @@ test('adapting the last block trains it with the head, predicts through it, and 
   const summary = await page.evaluate(() => window.headstart?.state().training.summary);
   expect(summary?.adapted).toMatchObject({ blocks: 1, parts: ['expanded_conv_16', 'Conv_1'], epochsRun: 2 });
   console.log(`fine-tune: ${((summary?.adapted?.ms ?? 0) / 1000).toFixed(1)} s adapting, ${((summary?.trainMs ?? 0) / 1000).toFixed(1)} s in all`);
+  // Each image's activations at the cut, as seen and mirrored, computed once and counted in the worker's memory.
+  const cutBytes = 6 * 2 * 7 * 7 * 224 * 4;
+  expect(await app.memory()).toMatchObject({ cutActivations: 6, cutBytes, cutsComputed: 12 });
 
   // Under the hood: the adapted block and Conv_1 train, every other backbone part stays frozen.
   await page.getByTestId('under-the-hood').locator('summary').click();
@@ -59,4 +62,10 @@ test('adapting the last block trains it with the head, predicts through it, and 
   const after = await scores();
   expect(after.map((s) => s.classId)).toEqual(before.map((s) => s.classId));
   after.forEach((s, i) => expect(Math.log(s.probability)).toBeCloseTo(Math.log(before[i].probability), 3));
+
+  // Training again after the reload reads the activations back from IndexedDB: none is computed.
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText('Adapting the last block and the head', { timeout: 240_000 });
+  await expect(page.getByTestId('train-status')).toContainText(/trained/i, { timeout: 400_000 });
+  expect(await app.memory()).toMatchObject({ cutActivations: 6, cutBytes, cutsComputed: 0 });
 });

@@ -102,7 +102,7 @@ export function UnderTheHood() {
           {memory
             ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` +
               (memory.augmentedViews > 0 || memory.viewsComputed > 0 ? `; augmented views: ${n(memory.augmentedViews)} kept, ${mb(memory.augmentedBytes)}, ${n(memory.viewsComputed)} computed so far` : '') +
-              (memory.cutActivations > 0 ? `; activations at the cut for adapting blocks: ${n(memory.cutActivations)} images, ${mb(memory.cutBytes)}` : '')
+              (memory.cutActivations > 0 ? `; activations at the cut for adapting blocks: ${n(memory.cutActivations)} images, ${mb(memory.cutBytes)}, ${n(memory.cutsComputed)} computed so far` : '')
             : '…'}
         </Figure>
         <Figure term="Tensors in memory" plain="The blocks of numbers the model is holding right now, and how much memory they take.">

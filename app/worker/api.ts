@@ -52,6 +52,7 @@ export const api = {
       views: null,
       embeddingsComputed: 0,
       viewsComputed: 0,
+      cutsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
       baseUrl: options.baseUrl,
@@ -102,6 +103,7 @@ export const api = {
       augmentedViews: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) : 0,
       augmentedBytes: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) * s.backbone.spec.featureDim * 4 : 0,
       cutActivations: s?.cuts?.rows.size ?? 0,
+      cutsComputed: s?.cutsComputed ?? 0,
       cutBytes: cutCacheBytes(s?.cuts ?? null),
       wasmHeapBytes: (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null,
     };

@@ -32,6 +32,7 @@ beforeAll(async () => {
     twin,
     cuts: { blocks: 1, viewKinds: '', rows: new Map(ids.map((id, i) => [id, { plain: row(i), mirror: row(10 + i), views: [] }])) },
     adapted: null,
+    cutsComputed: 0,
     persist: false,
     baseUrl: 'http://localhost/',
   } as unknown as Session;

@@ -120,6 +120,7 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     const saves: [string, Float32Array][] = [];
     const keep = async (id: string, part: Part, t: tf.Tensor2D) => {
       saves.push([key(id, part), (await t.data()) as Float32Array]);
+      s.cutsComputed++;
       place(id, part, t);
     };
     for (const { id, image } of stored) {

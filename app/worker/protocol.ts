@@ -141,6 +141,8 @@ export interface MemoryInfo {
   /** Images whose cut-point activations (fine-tuning) the worker holds, and their bytes (as seen and mirrored). */
   cutActivations: number;
   cutBytes: number;
+  /** Cut-point activations (an image, its mirror or a view) computed since the worker started; the rest were read back from IndexedDB. */
+  cutsComputed: number;
   /** Size of the WASM backend's linear memory (it grows to its peak and is never returned); null on other backends. */
   wasmHeapBytes: number | null;
 }

@@ -30,6 +30,8 @@ export interface Session {
   embeddingsComputed: number;
   /** Augmented views the backbone computed since the worker started (each view of each image once ever). */
   viewsComputed: number;
+  /** Cut-point activations (an image, its mirror or a view) the layers twin computed since the worker started. */
+  cutsComputed: number;
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
   persist: boolean;
