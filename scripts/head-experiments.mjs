@@ -5,6 +5,8 @@
 // is a recipe and settings over it, e.g. '{"tm":{"recipe":"tm"},"smooth":{"labelSmoothing":0.1}}'; each
 // runs the app's own training flow (app/ml/fit.ts) once per seed 1..N and prints the test accuracy's
 // mean ± half its range (and balanced accuracy) per dump. How the README's head defaults were chosen.
+// A variant may also set testViews, ensemble and columns (see head-experiments.ts), and the first line
+// printed is the nearest-training-image accuracy of each dump.
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
