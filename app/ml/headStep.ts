@@ -106,7 +106,8 @@ export function headGradients(params: DenseParams[], input: StepInput): StepResu
  * than gather's per-element loop); elsewhere gather is the faster kernel.
  */
 export function takeRows(features: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
-  if (tf.getBackend() === 'wasm') return tf.gatherND(features, indices.expandDims(1)) as tf.Tensor2D;
+  // In a tidy of its own: called outside one, the expanded indices were left behind (2 tensors a fine-tuning run on wasm).
+  if (tf.getBackend() === 'wasm') return tf.tidy(() => tf.gatherND(features, indices.expandDims(1)) as tf.Tensor2D);
   return tf.gather(features, indices);
 }
 
