@@ -91,11 +91,9 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     embeddingKey(spec.id, spec.preprocessVersion, hashOf.get(id) ?? id, part === 'plain' ? `cut${blocks}` : part === 'mirror' ? `cut${blocks}-mirror` : `cut${blocks}-${viewName(augment, part)}`);
   const place = (id: string, part: Part, t: tf.Tensor2D) => {
     const row = cuts.rows.get(id);
-    if (part === 'plain') {
-      row?.plain.dispose();
-      if (row) row.plain = t;
-      else cuts.rows.set(id, { plain: t, mirror: null, views: [] });
-    } else if (part === 'mirror' && row) {
+    // 'plain' is needed only by an image without a row (see needs).
+    if (part === 'plain') cuts.rows.set(id, { plain: t, mirror: null, views: [] });
+    else if (part === 'mirror' && row) {
       row.mirror?.dispose();
       row.mirror = t;
     } else if (typeof part === 'number' && row && row.views.length === part) row.views.push(t);
@@ -119,7 +117,8 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     if (stored.length !== toCompute.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
     const saves: [string, Float32Array][] = [];
     const keep = async (id: string, part: Part, t: tf.Tensor2D) => {
-      saves.push([key(id, part), (await t.data()) as Float32Array]);
+      const values = (await t.data()) as Float32Array; // one image at a time, so memory stays bounded
+      if (s.persist) saves.push([key(id, part), values]);
       s.cutsComputed++;
       place(id, part, t);
     };
@@ -139,7 +138,7 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
       for (const [i, part] of parts.entries()) await keep(id, part, rows[i]);
       await yieldToEvents();
     }
-    if (s.persist) await store.save(saves).catch(() => undefined);
+    if (saves.length > 0) await store.save(saves).catch(() => undefined);
   }
 }
 
