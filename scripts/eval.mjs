@@ -24,7 +24,7 @@ const IMAGE = /\.(png|jpe?g|webp)$/i;
 const USAGE =
   'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--augment K [--augment-kinds LIST]] [--dump FILE [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
 // Options that change only what --dump writes: the app does not train with them (measured, they did
-// not help: README, "Augmented views, framing and earlier layers").
+// not help: docs/studies.md, "Augmented views, framing and earlier layers").
 const DUMP_ONLY = ['margin', 'layers'];
 const AUGMENT_KINDS = ['flip', 'crop', 'rotate', 'colour'];
 

@@ -4,7 +4,7 @@
 // (each image as seen and mirrored), so a variant costs seconds instead of a browser run. Each variant
 // is a recipe and settings over it, e.g. '{"tm":{"recipe":"tm"},"smooth":{"labelSmoothing":0.1}}'; each
 // runs the app's own training flow (app/ml/fit.ts) once per seed 1..N and prints the test accuracy's
-// mean ± half its range (and balanced accuracy) per dump. How the README's head defaults were chosen.
+// mean ± half its range (and balanced accuracy) per dump. How the head defaults (docs/studies.md) were chosen.
 // A variant may also set testViews, ensemble and columns (see head-experiments.ts), and the first line
 // printed is the nearest-training-image accuracy of each dump.
 import { spawnSync } from 'node:child_process';

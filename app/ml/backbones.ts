@@ -59,7 +59,7 @@ export const BACKBONES: Record<string, BackboneSpec> = {
 /** Images embedded per backbone call: large enough to amortise per-call overhead, small enough for memory. */
 export const EMBED_BATCH = 16;
 
-/** Chosen by measured accuracy on the shared evaluation sets: see README "Choosing the backbone". */
+/** Chosen by measured accuracy on the shared evaluation sets: see docs/studies.md "Choosing the backbone". */
 export const DEFAULT_BACKBONE_ID = 'mobilenet_v2_140';
 
 export function getBackboneSpec(id: string): BackboneSpec {

@@ -42,7 +42,7 @@ export interface HeadSettings {
    * Augmented views per image (app/ml/augment.ts; 0 = none, up to 16): each image is also embedded K
    * more times, cropped, turned, recoloured and mirrored as the kinds below allow, once ever (kept in
    * IndexedDB), and the head learns from one of its views each epoch. Off by default: it helped on
-   * drawings but lost on a style shift (README, "Augmented views, framing and earlier layers").
+   * drawings but lost on a style shift (docs/studies.md, "Augmented views, framing and earlier layers").
    */
   augmentViews: number;
   /** The kinds of change the augmented views make (augment.ts's AugmentSettings). */
@@ -54,7 +54,7 @@ export interface HeadSettings {
 }
 
 /**
- * Chosen by measurement (README, "Head training defaults"): of early stopping, label smoothing,
+ * Chosen by measurement (docs/studies.md, "Head training defaults"): of early stopping, label smoothing,
  * dropout, a cosine schedule, mirror augmentation and test-time flipping, only the last two helped on
  * both shared evaluation sets, so only they are on.
  */
