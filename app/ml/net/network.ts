@@ -74,7 +74,7 @@ export function opInputs(op: NetOp): string[] {
 }
 
 /** The shape of every tensor of the network, from the input's, in op order. */
-export function tensorShapes(net: Network): Map<string, number[]> {
+export function tensorShapes(net: Pick<Network, 'input' | 'ops' | 'weights'>): Map<string, number[]> {
   const shapes = new Map<string, number[]>([[net.input.name, [...net.input.shape]]]);
   const shapeOf = (name: string) => {
     const s = shapes.get(name);
