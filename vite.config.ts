@@ -87,7 +87,7 @@ export default defineConfig({
   // policy applies to the document only); the service worker's cache keeps these headers.
   preview: { headers: { ...isolation, 'Content-Security-Policy': `${CSP}; frame-ancestors 'none'` } },
   test: {
-    include: ['app/**/*.test.ts'],
+    include: ['app/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
   },
