@@ -8,7 +8,7 @@
  * described is an Error naming it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { samePadding, tensorShapes, type NetOp, type Network, type Weight } from './network';
+import { samePadding, tensorShapes, type NetOp, type Network, type Padding, type Weight } from './network';
 
 export interface FromLayersOptions {
   name: string;
@@ -91,7 +91,7 @@ function expectConfig(layer: LayerJson, key: string, allowed: unknown[]): void {
 async function decodeAll(artifacts: tf.io.ModelArtifacts): Promise<Record<string, Weight>> {
   const tensors = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs!);
   try {
-    const entries = await Promise.all(Object.entries(tensors).map(async ([name, t]) => [name, { shape: [...t.shape], data: Float32Array.from(await t.data()) }] as const));
+    const entries = await Promise.all(Object.entries(tensors).map(async ([name, t]): Promise<[string, Weight]> => [name, { shape: [...t.shape], data: Float32Array.from(await t.data()) }]));
     return Object.fromEntries(entries);
   } finally {
     tf.dispose(Object.values(tensors));
@@ -183,8 +183,9 @@ function backboneOps(layers: LayerJson[], cutPoint: string, weights: Record<stri
         const channels = depthwise ? weights[kernel].shape[2] : out;
         if (layer.config.use_bias === false || !weights[bias]) weights[bias] = { shape: [channels], data: new Float32Array(channels) };
         const strides = pair(layer.config.strides ?? [1, 1], layer, 'strides');
-        let padding = layer.config.padding;
-        if (padding !== 'same' && padding !== 'valid') throw layerError(layer, `padding ${JSON.stringify(padding)}`);
+        const declared = layer.config.padding;
+        if (declared !== 'same' && declared !== 'valid') throw layerError(layer, `padding ${JSON.stringify(declared)}`);
+        let padding: Padding = declared;
         let from = input!;
         const pad = pads.get(inbound[0]);
         if (pad) {
