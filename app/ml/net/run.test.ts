@@ -10,7 +10,7 @@ import { DEFAULT_HEAD_SETTINGS } from '../settings';
 import { diskModel } from '../testing';
 import { networkFromLayers } from './fromLayers';
 import { runNetwork, tensorRanges } from './run';
-import { appPixels, appPredict, appPredictAdapted, maxAbsDiff, MODELS_DIR, nudgedBlocks, topClasses, trainedProject, useWasm, type TrainedProject } from './testing';
+import { appPixels, appPredict, appPredictAdapted, maxAbsDiff, MODELS_DIR, nudgedBlocks, samplePhotos, subset, topClasses, trainedProject, useWasm, type TrainedProject } from './testing';
 
 let project: TrainedProject;
 let pixels: tf.Tensor4D;
@@ -51,6 +51,19 @@ describe.each([true, false])('testTimeFlip %s: runNetwork answers as the app doe
     expect(maxAbsDiff(ours, other)).toBeGreaterThan(1e-4);
   }, 120_000);
 });
+
+it('on real photos (the sample dataset\'s, one per class, decoded by PIL) too', async () => {
+  const photos = samplePhotos();
+  expect(photos.labels).toEqual(['bird', 'flower', 'fruit']);
+  const rows = [0, 1, 2].map((c) => photos.classes.indexOf(c));
+  const set = subset(photos, rows);
+  const input = appPixels(set.bytes, set.count, set.size);
+  const net = await networkFromLayers(project.artifacts, project.cutPoint, project.head, { name: 'photos', labels: project.labels, testTimeFlip: true });
+  const diff = maxAbsDiff(await values(runNetwork(net, input)), await values(appPredict(project, input, true)));
+  console.log(`runNetwork vs app on 3 sample photos: max |diff| = ${diff.toExponential(2)}`);
+  expect(diff).toBeLessThan(1e-5);
+  input.dispose();
+}, 120_000);
 
 it('equals the TF.js layers export (the same network behind Teachable Machine\'s input adapter)', async () => {
   const net = await networkFromLayers(project.artifacts, project.cutPoint, project.head, { name: 'x', labels: project.labels, testTimeFlip: true });

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBackbone, type Backbone } from '../backbone';
 import { BACKBONES } from '../backbones';
@@ -22,6 +24,17 @@ export async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');
 }
 
+/** Real images as a decoder gives them: RGB bytes [count, size, size, 3], with their paths and classes. */
+export interface ImageSet {
+  bytes: Uint8Array;
+  count: number;
+  size: number;
+  paths: string[];
+  /** Each image's class: an index into `labels`. */
+  classes: number[];
+  labels: string[];
+}
+
 export interface TrainedProject {
   /** The layers twin's artifacts, what the export is built from. */
   artifacts: tf.io.ModelArtifacts;
@@ -30,8 +43,8 @@ export interface TrainedProject {
   ingest: Backbone;
   head: tf.Sequential;
   labels: string[];
-  /** The held-out images: RGB bytes [n, size, size, 3] (as a decoder gives them), their paths and classes. */
-  test: { bytes: Uint8Array; count: number; size: number; paths: string[]; classes: number[] };
+  /** The held-out images. */
+  test: ImageSet;
   dispose(): void;
 }
 
@@ -40,39 +53,93 @@ export function appPixels(bytes: Uint8Array, count: number, size: number): tf.Te
   return tf.tidy(() => tf.tensor4d(Float32Array.from(bytes), [count, size, size, 3]).div(255));
 }
 
+/** The images at `rows` of a set. */
+export function subset(set: ImageSet, rows: readonly number[]): ImageSet {
+  const each = set.size * set.size * 3;
+  const bytes = new Uint8Array(rows.length * each);
+  rows.forEach((r, i) => bytes.set(set.bytes.subarray(r * each, (r + 1) * each), i * each));
+  return { ...set, bytes, count: rows.length, paths: rows.map((r) => set.paths[r]), classes: rows.map((r) => set.classes[r]) };
+}
+
+/** The emoji fixtures (e2e/fixtures/emoji/{train,test}/<class>/*.png, on white, resized), split by their folder. */
+export function emojiFixtures(size = 224): { train: ImageSet; test: ImageSet } {
+  const all = fixturePixels(size);
+  const bytesTensor = tf.tidy(() => all.pixels.mul(255).round().clipByValue(0, 255).toInt());
+  const bytes = Uint8Array.from(bytesTensor.dataSync());
+  tf.dispose([bytesTensor, all.pixels]);
+  const emoji = all.paths.filter((p) => p.startsWith('emoji/'));
+  const labels = [...new Set(emoji.map((p) => p.split('/')[2]))].sort();
+  const set: ImageSet = { bytes, count: all.paths.length, size, paths: all.paths, classes: all.paths.map((p) => labels.indexOf(p.split('/')[2])), labels };
+  const rows = (split: string) => all.paths.flatMap((p, i) => (p.startsWith(`emoji/${split}/`) ? [i] : []));
+  return { train: subset(set, rows('train')), test: subset(set, rows('test')) };
+}
+
 /**
- * The emoji fixtures' training images embedded by the app's graph backbone (as seen and mirrored), and a
- * head trained on them by the app's own loop for a few epochs (confident but not saturated, so a small
- * difference in probabilities shows).
+ * The sample dataset's photos (public/samples/tuxpaint-photos/<class>/*.jpg, 3 classes × 12), decoded by
+ * PIL (the app's decoder is the browser's; Node has no JPEG decoder), the centred square at size × size.
+ * Needs Pillow in HEADSTART_PYTHON (default /usr/bin/python3).
  */
-export async function trainedProject(epochs = 2): Promise<TrainedProject> {
+export function samplePhotos(size = 224): ImageSet {
+  const folder = join(ROOT, 'public', 'samples', 'tuxpaint-photos');
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { classes: string[]; files: { class: string; file: string }[] };
+  const paths = manifest.files.map((f) => f.file);
+  const python = process.env.HEADSTART_PYTHON ?? '/usr/bin/python3';
+  const script = [
+    'import sys',
+    'from PIL import Image',
+    'size = int(sys.argv[1])',
+    'out = bytearray()',
+    'for p in sys.argv[2:]:',
+    '    im = Image.open(p)',
+    "    im = im.convert('RGBA')",
+    "    bg = Image.new('RGBA', im.size, (255, 255, 255, 255))",
+    "    im = Image.alpha_composite(bg, im).convert('RGB')",
+    '    s = min(im.size); x = (im.size[0] - s) // 2; y = (im.size[1] - s) // 2',
+    '    im = im.crop((x, y, x + s, y + s))',
+    '    if s != size: im = im.resize((size, size), Image.BILINEAR)',
+    '    out += im.tobytes()',
+    'sys.stdout.buffer.write(bytes(out))',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', script, String(size), ...paths.map((p) => join(folder, p))], { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`decoding the sample photos with ${python} failed (apt-get install python3-pil, or set HEADSTART_PYTHON): ${r.error?.message ?? r.stderr.toString()}`);
+  const bytes = new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+  if (bytes.length !== paths.length * size * size * 3) throw new Error(`${bytes.length} bytes decoded for ${paths.length} photos at ${size} px`);
+  return { bytes: bytes.slice(), count: paths.length, size, paths, classes: manifest.files.map((f) => manifest.classes.indexOf(f.class)), labels: manifest.classes };
+}
+
+/**
+ * A head trained by the app's own loop on the `train` images embedded by the app's graph backbone (as
+ * seen and mirrored), for a few epochs (confident but not saturated, so a small difference in
+ * probabilities shows). By default the emoji fixtures' train/test split.
+ */
+export async function trainedProject(options: { train?: ImageSet; test?: ImageSet; epochs?: number; seed?: number } = {}): Promise<TrainedProject> {
   const graph = BACKBONES.mobilenet_v2_140;
   const twin = BACKBONES.mobilenet_v2_140_layers;
+  const { train, test } = options.train && options.test ? { train: options.train, test: options.test } : emojiFixtures(graph.inputSize);
+  if (train.size !== graph.inputSize || test.size !== graph.inputSize) throw new Error(`images of ${train.size}/${test.size} px for a ${graph.inputSize} px backbone`);
   const ingest = await loadBackbone(graph, diskModel(join(MODELS_DIR, graph.folder)));
-  const all = fixturePixels(graph.inputSize);
-  const labels = [...new Set(all.paths.map((p) => p.split('/')[2]))].sort();
-  const classOf = (p: string) => labels.indexOf(p.split('/')[2]);
-  const pick = (split: string) => all.paths.flatMap((p, i) => (p.split('/')[1] === split ? [i] : []));
-  const trainRows = pick('train');
-  const testRows = pick('test');
-  const bytesTensor = tf.tidy(() => all.pixels.gather(testRows).mul(255).round().clipByValue(0, 255).toInt());
-  const bytes = Uint8Array.from(await bytesTensor.data());
   const features = tf.tidy(() => {
-    const train = all.pixels.gather(trainRows) as tf.Tensor4D;
-    return tf.concat([ingest.embed(train), ingest.embed(tf.reverse(train, 2) as tf.Tensor4D)]) as tf.Tensor2D;
+    const parts: tf.Tensor2D[] = [];
+    for (const mirror of [false, true]) {
+      for (let start = 0; start < train.count; start += 16) {
+        const rows = Array.from({ length: Math.min(16, train.count - start) }, (_, i) => start + i);
+        const batch = appPixels(subset(train, rows).bytes, rows.length, train.size);
+        parts.push(ingest.embed(mirror ? (tf.reverse(batch, 2) as tf.Tensor4D) : batch));
+      }
+    }
+    return tf.concat(parts) as tf.Tensor2D;
   });
-  tf.dispose([bytesTensor, all.pixels]);
-  const settings = { ...DEFAULT_HEAD_SETTINGS, epochs, validationFraction: 0, seed: 4 };
-  const head = createHead(graph.featureDim, labels.length, settings);
-  const n = trainRows.length;
+  const settings = { ...DEFAULT_HEAD_SETTINGS, epochs: options.epochs ?? 2, validationFraction: 0, seed: options.seed ?? 4 };
+  const head = createHead(graph.featureDim, train.labels.length, settings);
+  const n = train.count;
   await trainHead({
     head,
     features,
-    rows: trainRows.map((_, i) => i),
-    labels: trainRows.map((r) => classOf(all.paths[r])),
-    numClasses: labels.length,
+    rows: train.classes.map((_, i) => i),
+    labels: train.classes,
+    numClasses: train.labels.length,
     settings,
-    views: trainRows.map((_, i) => [i + n]),
+    views: train.classes.map((_, i) => [i + n]),
   });
   features.dispose();
   return {
@@ -80,8 +147,8 @@ export async function trainedProject(epochs = 2): Promise<TrainedProject> {
     cutPoint: twin.cutPoint,
     ingest,
     head,
-    labels,
-    test: { bytes, count: testRows.length, size: graph.inputSize, paths: testRows.map((r) => all.paths[r]), classes: testRows.map((r) => classOf(all.paths[r])) },
+    labels: train.labels,
+    test,
     dispose: () => {
       ingest.dispose();
       head.dispose();
