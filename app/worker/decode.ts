@@ -1,6 +1,9 @@
 /// <reference lib="webworker" />
+/// <reference types="vite/client" />
+import heifWasmUrl from 'libheif-js/libheif-wasm/libheif.wasm?url';
 import { centreSquare, rgbaToPixels } from '../ml/imageInput';
 import { sha256 } from '../platform/hash';
+import { heicDecoder, HeicError } from './heic';
 import { readImageHeader } from './imageHeader';
 
 /** Larger images are refused before decoding: 100 megapixels take 400 MB as RGBA. */
@@ -23,6 +26,32 @@ function unusable(message: string): Error {
   return new Error(message);
 }
 
+/** What an iPhone user can do about a HEIC photo this app cannot read. */
+const HEIC_REMEDY = 'save it as JPEG instead (on an iPhone: Settings → Camera → Formats → Most Compatible, or share the photo as JPEG)';
+
+/** libheif's wasm is precached with the app (vite.config.ts globs every .wasm), so this works offline. */
+const decodeHeic = heicDecoder(async () => {
+  const response = await fetch(heifWasmUrl);
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText} for ${heifWasmUrl}`);
+  return response.arrayBuffer();
+});
+
+/**
+ * HEIC/HEIF photos (iPhones) are decoded by libheif in WebAssembly in every browser, so the same
+ * file gives the same pixels, and so the same embedding, everywhere.
+ */
+async function heicBitmap(blob: Blob): Promise<ImageBitmap> {
+  try {
+    const { width, height, data } = await decodeHeic(new Uint8Array(await blob.arrayBuffer()), MAX_PIXELS);
+    return await createImageBitmap(new ImageData(data, width, height));
+  } catch (error) {
+    if (!(error instanceof HeicError)) throw error;
+    if (error.kind === 'size') throw unusable(error.message);
+    if (error.kind === 'start') throw unusable(`HEIC/HEIF photos cannot be decoded here: ${error.message}; ${HEIC_REMEDY}`);
+    throw unusable(`it is a damaged or unsupported HEIC/HEIF image (${error.message}); ${HEIC_REMEDY}`);
+  }
+}
+
 /**
  * Decodes an image file off the main thread (createImageBitmap + OffscreenCanvas) into the
  * backbone's input (centre square, RGB floats) and a small thumbnail. Throws an Error with a
@@ -34,13 +63,13 @@ async function decodeImage(blob: Blob, size: number): Promise<DecodedImage> {
   const header = readImageHeader(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
   // SVG can hold scripts and external references: it is refused, never rendered.
   if (header.format === 'svg' || blob.type === 'image/svg+xml') throw unusable('SVG images are not supported; export it as PNG or JPEG');
-  if (header.format === 'heic') throw unusable('HEIC/HEIF photos cannot be decoded by this browser; export them as JPEG');
   if (header.width && header.height && header.width * header.height > MAX_PIXELS)
     throw unusable(`the image is too large to decode safely (${header.width}×${header.height} px; the limit is ${MAX_PIXELS / 1e6} megapixels)`);
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(blob);
-  } catch {
+    bitmap = header.format === 'heic' ? await heicBitmap(blob) : await createImageBitmap(blob);
+  } catch (error) {
+    if (header.format === 'heic') throw error;
     if (header.format === 'unknown') throw unusable(`it is not an image file${blob.type ? ` (${blob.type})` : ''}`);
     throw unusable(`it is a damaged or unsupported ${header.format.toUpperCase()} image that this browser cannot decode`);
   }
