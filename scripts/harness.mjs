@@ -12,10 +12,13 @@ export const FILES_PREFIX = '/__files/';
  * Builds the app, serves it on a free localhost port, opens it with `?backend=` and waits until
  * the backbone is ready; runs `fn(page)`, then closes everything.
  */
+/** Where the runners build and serve the app: HEADSTART_DIST, else dist/ (so parallel runs can keep apart). */
+const OUT_DIR = process.env.HEADSTART_DIST ?? 'dist';
+
 /** Builds the app as the runners need it: with the test handle (window.headstart) they drive it through. */
 export async function buildTestApp() {
   process.env.VITE_HEADSTART_TEST_API = '1';
-  await build({ logLevel: 'error' });
+  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
 }
 
 export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
@@ -23,7 +26,7 @@ export async function withApp({ backend = 'auto', backbone = null, filesRoot = n
     log('building the app…');
     await buildTestApp();
   }
-  const server = await preview({ preview: { port: 0, strictPort: false }, logLevel: 'error' });
+  const server = await preview({ preview: { port: 0, strictPort: false }, build: { outDir: OUT_DIR }, logLevel: 'error' });
   const url = server.resolvedUrls.local[0];
   const options = launchOptions({ webgpu: backend === 'webgpu' || backend === 'auto' });
   const browser = await chromium.launch({ ...options, args: [...options.args, ...extraArgs] });

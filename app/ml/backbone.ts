@@ -10,6 +10,8 @@ export interface Backbone {
   /** The same weights by part of the network (stem, blocks, last convolution), in network order. */
   readonly parts: BackbonePart[];
   embed(pixels: tf.Tensor4D): tf.Tensor2D;
+  /** The same embeddings with the last feature map they are the mean of ([n, h, w, featureDim]), for heat maps. */
+  embedWithMap(pixels: tf.Tensor4D): { embedding: tf.Tensor2D; map: tf.Tensor4D };
   /** Snapshot of every backbone weight, for tests that prove training leaves them untouched. */
   weightTensors(): tf.Tensor[];
   dispose(): void;
@@ -35,6 +37,11 @@ async function loadGraph(spec: BackboneSpec, source: string | tf.io.IOHandler): 
     paramCount: weights.reduce((n, t) => n + t.size, 0),
     parts: groupByPart(Object.entries(model.weights).flatMap(([name, tensors]) => tensors.map((t) => ({ name, size: t.size })))),
     embed: (pixels) => model.execute(pixels, spec.cutPoint) as tf.Tensor2D,
+    embedWithMap: (pixels) => {
+      if (!spec.featureMap) throw new Error(`${spec.label} names no feature map for heat maps`);
+      const [embedding, map] = model.execute(pixels, [spec.cutPoint, spec.featureMap]) as [tf.Tensor2D, tf.Tensor4D];
+      return { embedding, map };
+    },
     weightTensors: () => weights,
     dispose: () => model.dispose(),
   };
@@ -47,11 +54,20 @@ async function loadLayers(spec: BackboneSpec, source: string | tf.io.IOHandler):
   const pooled = cut.rank === 4 ? (tf.layers.globalAveragePooling2d({}).apply(cut) as tf.SymbolicTensor) : cut;
   const extractor = tf.model({ inputs: model.inputs, outputs: pooled });
   extractor.trainable = false;
+  // The same embedding beside the feature map it pools, for heat maps (made on first use).
+  const mapOutput = spec.featureMap ? (model.getLayer(spec.featureMap).getOutputAt(0) as tf.SymbolicTensor) : cut.rank === 4 ? cut : null;
+  let withMap: tf.LayersModel | null = null;
   return {
     spec,
     paramCount: extractor.countParams(),
     parts: groupByPart(extractor.weights.map((w) => ({ name: w.originalName, size: w.read().size }))),
     embed: (pixels) => extractor.predict(pixels) as tf.Tensor2D,
+    embedWithMap: (pixels) => {
+      if (!mapOutput) throw new Error(`${spec.label} names no feature map for heat maps`);
+      withMap ??= tf.model({ inputs: model.inputs, outputs: [pooled, mapOutput] });
+      const [embedding, map] = withMap.predict(pixels) as [tf.Tensor2D, tf.Tensor4D];
+      return { embedding, map };
+    },
     weightTensors: () => extractor.weights.map((w) => w.read()),
     dispose: () => model.dispose(),
   };

@@ -7,6 +7,11 @@ export interface BackboneSpec {
   folder: string;
   /** Graph models: the node whose output is the embedding. Layers models: the layer to pool. */
   cutPoint: string;
+  /**
+   * The last feature map [h, w, featureDim] that the embedding is the mean of (a graph node or a layer):
+   * where the heat maps come from (heatMap.ts). Layers models whose cut point is that map leave it out.
+   */
+  featureMap?: string;
   inputSize: number;
   featureDim: number;
   /**
@@ -28,6 +33,7 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     folder: 'mobilenet_v2_140_feature',
     cutPoint:
       'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/feature_vector/SpatialSqueeze',
+    featureMap: 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/MobilenetV2/Conv_1/Relu6',
     inputSize: 224,
     featureDim: 1792,
     preprocessVersion: 1,
@@ -40,6 +46,7 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     kind: 'layers',
     folder: 'mobilenet_v2_140_layers',
     cutPoint: 'feature_vector',
+    featureMap: 'Conv_1_relu6',
     inputSize: 224,
     featureDim: 1792,
     preprocessVersion: 1,

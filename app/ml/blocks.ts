@@ -114,6 +114,13 @@ function depthwise3x3(x: tf.Tensor4D, kernel: tf.Variable, bias: tf.Variable): t
 
 /** Cut-point activations, flattened per image ([n, h·w·c]), → the 1792-d embedding [n, 1792]. Call inside tidy. */
 export function blocksForward(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tensor2D {
+  const map = blocksFeatureMap(adapted, cut);
+  const [n, h, w, c] = map.shape;
+  return map.reshape([n, h * w, c]).mean(1) as tf.Tensor2D;
+}
+
+/** The last feature map [n, h, w, 1792] of cut-point activations, of which the embedding is the mean (heat maps). Call inside tidy. */
+export function blocksFeatureMap(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tensor4D {
   const [h, w, c0] = adapted.cutShape;
   const n = cut.shape[0];
   // Positions as rows: [n·h·w, channels].
@@ -126,7 +133,7 @@ export function blocksForward(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tens
     x = block.residual ? x.add(projected) : projected;
   }
   const features = relu6(conv1x1(x, adapted.top));
-  return features.reshape([n, h * w, features.shape[1] as number]).mean(1) as tf.Tensor2D;
+  return features.reshape([n, h, w, features.shape[1] as number]);
 }
 
 /** Embeddings of cached cut-point rows, in batches (after fine-tuning, the embedding cache is rebuilt so). */

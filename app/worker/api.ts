@@ -16,6 +16,8 @@ import { cancelIngest, forget, ingest, relabel } from './ingest';
 import type { InitOptions, MemoryInfo, ModelInfo } from './protocol';
 import { currentSession, cutCacheBytes, dropAdapted, dropViews, exclusive, ready, replaceSession } from './session';
 import { predict, stop, train } from './training';
+import { checkLabels, stopLabelCheck } from './labelCheck';
+import { predictWithHeatMap, sampleHeatMap } from './heatMap';
 
 async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
   const backbone = await loadBackbone(spec, url);
@@ -88,6 +90,10 @@ export const api = {
   train,
   stop,
   predict,
+  predictWithHeatMap,
+  sampleHeatMap,
+  checkLabels,
+  stopLabelCheck,
   ...modelFilesApi,
 
   memory(): MemoryInfo {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportSourceSpec } from '../ml/backbones';
-import { blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName, disposeBlocks, embedFromCut, MAX_ADAPT_BLOCKS, type AdaptedBlocks } from '../ml/blocks';
+import { blocksFeatureMap, blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName, disposeBlocks, embedFromCut, MAX_ADAPT_BLOCKS, type AdaptedBlocks } from '../ml/blocks';
 import { DEFAULT_FINE_TUNE_SETTINGS, fineTune, type FineTuneOutcome, type FineTuneSettings } from '../ml/fineTune';
 import { answerRows, createHead, predictHead, trainHead, type EpochReport } from '../ml/head';
 import { takeRows } from '../ml/headStep';
@@ -284,6 +284,14 @@ export function predictAdapted(s: Session, image: DecodedImage): tf.Tensor2D {
     const features = blocksForward(adapted, extract(batch));
     return predictHead(s.head!, features, s.headTestTimeFlip ? blocksForward(adapted, extract(tf.reverse(batch, 2))) : undefined);
   });
+}
+
+/** One view's embedding through the adapted blocks, with the feature map it is the mean of (heat maps). Call inside tidy. */
+export function adaptedView(s: Session, pixels: tf.Tensor4D): { embedding: tf.Tensor2D; map: tf.Tensor4D } {
+  const adapted = s.adapted!;
+  const map = blocksFeatureMap(adapted, extractorFor(s, adapted.cutLayer)(pixels));
+  const [n, h, w, c] = map.shape;
+  return { embedding: map.reshape([n, h * w, c]).mean(1) as tf.Tensor2D, map };
 }
 
 let extractor: { twin: tf.LayersModel; cutLayer: string; run: (pixels: tf.Tensor4D) => tf.Tensor2D } | null = null;

@@ -146,3 +146,57 @@ export interface MemoryInfo {
   /** Size of the WASM backend's linear memory (it grows to its peak and is never returned); null on other backends. */
   wasmHeapBytes: number | null;
 }
+
+/** Check labels (worker/labelCheck.ts): the classes in order (each with images), the head settings, and how many folds (default 5). */
+export interface LabelCheckRequest {
+  classIds: string[];
+  settings: HeadSettings;
+  folds?: number;
+}
+
+/** 'views': augmented views prepared (images); 'folds': epochs trained over every fold's head; 'duplicates': rows compared. */
+export interface LabelCheckProgress {
+  phase: 'views' | 'folds' | 'duplicates';
+  done: number;
+  total: number;
+}
+
+/** One image as Check labels scored it (indices into the request's classIds); higher `score` is more suspect. */
+export interface LabelSuspectInfo {
+  sampleId: string;
+  given: number;
+  suggested: number;
+  givenProbability: number;
+  suggestedProbability: number;
+  score: number;
+}
+
+export interface LabelCheckResult {
+  classIds: string[];
+  /** Every image that could be judged, most suspect first; the first `flagged` are the likely label errors. */
+  suspects: LabelSuspectInfo[];
+  flagged: number;
+  /** Pairs of images whose embeddings' cosine similarity is at least `duplicateCosine`, most similar first. */
+  duplicates: { a: string; b: string; cosine: number }[];
+  duplicateCosine: number;
+  folds: number;
+  images: number;
+  ms: number;
+  stopped: boolean;
+}
+
+/** Where the model looked (worker/heatMap.ts): each class's map, `size`×`size`, row-major, scaled to a peak of 1. */
+export interface HeatMap {
+  size: number;
+  classIds: string[];
+  maps: number[][];
+  /** The feature map it comes from: the frozen backbone's last convolution, or the adapted blocks'. */
+  source: 'backbone' | 'adapted';
+  /** Whether it averages the image's and its mirror's maps, as the prediction averages their probabilities. */
+  flipped: boolean;
+}
+
+export interface ExplainedPrediction {
+  scores: ClassScore[];
+  heatMap: HeatMap;
+}

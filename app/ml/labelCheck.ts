@@ -1,0 +1,229 @@
+import * as tf from '@tensorflow/tfjs';
+import { trainingViews, type FitOptions } from './fit';
+import { createHead, predictHead, trainHead } from './head';
+import { seededRandom, shuffled } from './random';
+import type { HeadSettings } from './settings';
+
+/**
+ * "Check labels": which training images are probably labelled wrong, and which are (nearly) the same
+ * image twice. Every image is scored by a head that never saw its label (k-fold, out-of-fold
+ * probabilities), then ranked by confident learning (Northcutt, Jiang & Chuang, JAIR 2021).
+ */
+
+/** Folds by default: each image is scored by a head trained on the other 80%. */
+export const LABEL_CHECK_FOLDS = 5;
+
+/**
+ * Cosine similarity of two images' embeddings above which they count as the same picture. Measured
+ * (docs/label-check.md): re-encoded, resized, slightly cropped or recoloured copies of a picture stay above
+ * it, and no two different pictures of the three sets measured reach it.
+ */
+export const DUPLICATE_COSINE = 0.95;
+
+/**
+ * Each position's fold (0…k−1): each class's images shuffled (seeded) and dealt round the folds in turn,
+ * continuing where the class before stopped, so every fold holds about 1/k of every class and of the whole.
+ */
+export function assignFolds(labels: readonly number[], k: number, seed: number): number[] {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`k-fold needs at least 2 folds, not ${k}`);
+  const random = seededRandom(seed);
+  const byClass = new Map<number, number[]>();
+  labels.forEach((label, p) => byClass.set(label, [...(byClass.get(label) ?? []), p]));
+  const folds = new Array<number>(labels.length).fill(0);
+  let next = 0;
+  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+    for (const p of shuffled(byClass.get(label)!, random)) {
+      folds[p] = next;
+      next = (next + 1) % k;
+    }
+  }
+  return folds;
+}
+
+export interface OutOfFoldOptions {
+  /** Each image's embedding (cache rows), its mirror's and its augmented views, as fitHead takes them. */
+  plain: tf.Tensor2D;
+  mirrored?: tf.Tensor2D;
+  augmented?: FitOptions['augmented'];
+  /** Rows of `plain` to check, with the class index each is labelled with. */
+  rows: readonly number[];
+  labels: readonly number[];
+  numClasses: number;
+  /** The user's head settings: each fold's head is trained as the app trains one, without held-out images. */
+  settings: HeadSettings;
+  /** How many folds (default LABEL_CHECK_FOLDS); or `folds`, the fold of each position, to fix them. */
+  k?: number;
+  folds?: readonly number[];
+  /** Epochs trained so far over every fold's training, of `total`. */
+  onProgress?: (done: number, total: number) => void;
+  shouldStop?: () => boolean;
+  yieldToEvents?: () => Promise<void>;
+}
+
+export interface OutOfFoldResult {
+  /** [positions × numClasses], row p from the head of the fold that left position p out. */
+  probabilities: Float32Array;
+  folds: number[];
+  stopped: boolean;
+}
+
+/**
+ * Out-of-fold class probabilities: for each fold, a fresh head learns from the other folds (their images,
+ * mirrors and views, as the app trains) and answers for the fold's images (with test-time flip when the
+ * settings ask for it). So no image's own label ever reaches the head that scores it.
+ */
+export async function outOfFoldProbabilities(options: OutOfFoldOptions): Promise<OutOfFoldResult> {
+  const { plain, rows, labels, numClasses, settings } = options;
+  const k = options.k ?? LABEL_CHECK_FOLDS;
+  const folds = options.folds ? [...options.folds] : assignFolds(labels, k, settings.seed);
+  if (folds.length !== rows.length) throw new Error(`${folds.length} folds for ${rows.length} images`);
+  const foldCount = Math.max(...folds) + 1;
+  const mirror = settings.mirrorAugment ? options.mirrored : undefined;
+  const flip = settings.testTimeFlip ? options.mirrored : undefined;
+  const { features, views } = trainingViews(plain, mirror, options.augmented, rows);
+  const runSettings: HeadSettings = { ...settings, validationFraction: 0, earlyStoppingPatience: 0, refitOnAll: false };
+  const probabilities = new Float32Array(rows.length * numClasses);
+  const total = foldCount * settings.epochs;
+  let done = 0;
+  let stopped = false;
+  try {
+    for (let fold = 0; fold < foldCount && !stopped; fold++) {
+      const train = folds.flatMap((f, p) => (f === fold ? [] : [p]));
+      const held = folds.flatMap((f, p) => (f === fold ? [p] : []));
+      if (held.length === 0) continue;
+      const head = createHead(plain.shape[1], numClasses, runSettings);
+      try {
+        const outcome = await trainHead({
+          head,
+          features,
+          rows: train.map((p) => rows[p]),
+          labels: train.map((p) => labels[p]),
+          views: views && train.map((p) => views[p]),
+          numClasses,
+          settings: runSettings,
+          onEpoch: () => options.onProgress?.(++done, total),
+          shouldStop: options.shouldStop,
+          yieldToEvents: options.yieldToEvents,
+        });
+        stopped = outcome.stopped;
+        const probs = tf.tidy(() => {
+          const index = tf.tensor1d(held.map((p) => rows[p]), 'int32');
+          return predictHead(head, tf.gather(plain, index), flip ? tf.gather(flip, index) : undefined);
+        });
+        const values = await probs.data();
+        probs.dispose();
+        held.forEach((p, i) => probabilities.set(values.subarray(i * numClasses, (i + 1) * numClasses), p * numClasses));
+      } finally {
+        head.dispose();
+      }
+    }
+  } finally {
+    if (features !== plain) features.dispose();
+  }
+  return { probabilities, folds, stopped };
+}
+
+export interface LabelSuspect {
+  /** Position in the checked list. */
+  position: number;
+  given: number;
+  /** The class the image more likely belongs to. */
+  suggested: number;
+  /** Out-of-fold probability of the given class and of the suggested one. */
+  givenProbability: number;
+  suggestedProbability: number;
+  /** Normalised margin: suggested − given probability (−1…1); higher is more suspect. */
+  score: number;
+}
+
+export interface LabelRanking {
+  /** Every image that can be judged, most suspect first. */
+  ranked: LabelSuspect[];
+  /** The first `flagged` of `ranked` are the images confident learning calls label issues. */
+  flagged: number;
+  /** Per-class thresholds: the mean out-of-fold probability of a class over the images labelled with it. */
+  thresholds: number[];
+}
+
+/** Ranking rules compared in docs/label-check.md; 'confident-learning' is the app's. */
+export type RankingRule = 'confident-learning' | 'margin' | 'self-confidence';
+
+/**
+ * Confident learning: class j's threshold t_j is the mean probability of j over the images labelled j; an
+ * image labelled i is a label issue when some class j ≠ i reaches its threshold and is the likeliest of the
+ * classes that do (the off-diagonal of the confident joint). Issues come first, by normalised margin
+ * (p_suggested − p_given), then every other image by the same margin. Images of a class with fewer than two
+ * images are left out: no head could learn that class without them. 'margin' and 'self-confidence' rank by
+ * the margin or by 1 − p_given alone and flag nothing (for comparison).
+ */
+export function rankLabelIssues(probabilities: Float32Array, labels: readonly number[], numClasses: number, rule: RankingRule = 'confident-learning'): LabelRanking {
+  const n = labels.length;
+  if (probabilities.length !== n * numClasses) throw new Error(`${probabilities.length} probabilities for ${n} images × ${numClasses} classes`);
+  const p = (i: number, j: number) => probabilities[i * numClasses + j];
+  const counts = new Array<number>(numClasses).fill(0);
+  const sums = new Array<number>(numClasses).fill(0);
+  labels.forEach((label, i) => {
+    counts[label]++;
+    sums[label] += p(i, label);
+  });
+  const thresholds = sums.map((s, j) => (counts[j] > 0 ? s / counts[j] : 1));
+  const issues: LabelSuspect[] = [];
+  const others: LabelSuspect[] = [];
+  labels.forEach((given, i) => {
+    if (counts[given] < 2) return;
+    let best = -1;
+    for (let j = 0; j < numClasses; j++) if (j !== given && (best < 0 || p(i, j) > p(i, best))) best = j;
+    let confident = -1;
+    for (let j = 0; j < numClasses; j++) if (counts[j] > 0 && p(i, j) >= thresholds[j] && (confident < 0 || p(i, j) > p(i, confident))) confident = j;
+    const issue = rule === 'confident-learning' && confident >= 0 && confident !== given;
+    const suggested = issue ? confident : best;
+    const margin = p(i, suggested) - p(i, given);
+    const suspect: LabelSuspect = {
+      position: i,
+      given,
+      suggested,
+      givenProbability: p(i, given),
+      suggestedProbability: p(i, suggested),
+      score: rule === 'self-confidence' ? 1 - p(i, given) : margin,
+    };
+    (issue ? issues : others).push(suspect);
+  });
+  const order = (a: LabelSuspect, b: LabelSuspect) => b.score - a.score || a.position - b.position;
+  return { ranked: [...issues.sort(order), ...others.sort(order)], flagged: issues.length, thresholds };
+}
+
+export interface DuplicatePair {
+  /** Rows of the matrix, a < b. */
+  a: number;
+  b: number;
+  cosine: number;
+}
+
+/**
+ * Pairs of rows whose cosine similarity is at least `threshold`, most similar first. Computed a block of
+ * rows at a time on the backend ([block, n] similarities read back per block), so memory stays bounded.
+ */
+export async function nearDuplicates(matrix: tf.Tensor2D, threshold = DUPLICATE_COSINE, block = 256): Promise<DuplicatePair[]> {
+  const n = matrix.shape[0];
+  const pairs: DuplicatePair[] = [];
+  if (n < 2) return pairs;
+  const unit = tf.tidy(() => matrix.div(matrix.norm('euclidean', 1, true).maximum(1e-12)) as tf.Tensor2D);
+  try {
+    for (let start = 0; start < n - 1; start += block) {
+      const size = Math.min(block, n - start);
+      const sims = tf.tidy(() => tf.matMul(unit.slice([start, 0], [size, -1]), unit, false, true));
+      const values = await sims.data();
+      sims.dispose();
+      for (let i = 0; i < size; i++) {
+        const a = start + i;
+        for (let b = a + 1; b < n; b++) {
+          const cosine = values[i * n + b];
+          if (cosine >= threshold) pairs.push({ a, b, cosine: Math.min(1, cosine) });
+        }
+      }
+    }
+  } finally {
+    unit.dispose();
+  }
+  return pairs.sort((x, y) => y.cosine - x.cosine || x.a - y.a || x.b - y.b);
+}

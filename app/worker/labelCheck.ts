@@ -1,0 +1,78 @@
+/**
+ * Check labels in the worker: every image of the given classes scored by heads that never saw its label
+ * (k-fold on the cached embeddings, their mirrors and augmented views, trained as the app trains a head),
+ * ranked by confident learning, and the pairs of images that are (nearly) the same picture (app/ml/labelCheck.ts).
+ * Head only: adapted blocks, if any, are not used here (they would need every fold's blocks adapted too).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, outOfFoldProbabilities, rankLabelIssues } from '../ml/labelCheck';
+import { augmentedFor, augmentOf, ensureViews } from './augmentedViews';
+import type { LabelCheckProgress, LabelCheckRequest, LabelCheckResult } from './protocol';
+import { exclusive, ready, yieldToEvents } from './session';
+
+let stopRequested = false;
+
+/** Asks a running check to stop after its current batch (not exclusive: it must run during the check). */
+export function stopLabelCheck(): void {
+  stopRequested = true;
+}
+
+export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: LabelCheckProgress) => void): Promise<LabelCheckResult> {
+  stopRequested = false;
+  return exclusive(async () => {
+    const s = ready();
+    const started = performance.now();
+    const { rows, labels } = s.cache.labelledRows(request.classIds);
+    const numClasses = request.classIds.length;
+    if (numClasses < 2 || new Set(labels).size < 2) throw new Error('checking labels needs images in at least two classes');
+    const settings = request.settings;
+    const ids = rows.map((r) => s.cache.ids[r]);
+    const augment = augmentOf(settings);
+    let augmented: ReturnType<typeof augmentedFor> | undefined;
+    if (augment.views > 0) {
+      await ensureViews(s, ids, augment, (done, total) => onProgress?.({ phase: 'views', done, total }));
+      augmented = augmentedFor(s, ids, rows, augment.views);
+    }
+    const plain = s.cache.matrix();
+    const folds = request.folds ?? LABEL_CHECK_FOLDS;
+    let oof: Awaited<ReturnType<typeof outOfFoldProbabilities>>;
+    try {
+      oof = await outOfFoldProbabilities({
+        plain,
+        mirrored: s.cache.mirrored ? s.cache.mirrorMatrix() : undefined,
+        augmented,
+        rows,
+        labels,
+        numClasses,
+        settings,
+        k: folds,
+        onProgress: (done, total) => onProgress?.({ phase: 'folds', done, total }),
+        shouldStop: () => stopRequested,
+        yieldToEvents,
+      });
+    } finally {
+      augmented?.matrix.dispose();
+    }
+    const ranking = rankLabelIssues(oof.probabilities, labels, numClasses);
+    onProgress?.({ phase: 'duplicates', done: 0, total: rows.length });
+    const matrix = rows.length === s.cache.size ? plain : tf.tidy(() => tf.gather(plain, tf.tensor1d(rows, 'int32')));
+    let pairs: Awaited<ReturnType<typeof nearDuplicates>>;
+    try {
+      pairs = await nearDuplicates(matrix, DUPLICATE_COSINE);
+    } finally {
+      if (matrix !== plain) matrix.dispose();
+    }
+    onProgress?.({ phase: 'duplicates', done: rows.length, total: rows.length });
+    return {
+      classIds: request.classIds.slice(),
+      suspects: ranking.ranked.map(({ position, ...rest }) => ({ sampleId: ids[position], ...rest })),
+      flagged: ranking.flagged,
+      duplicates: pairs.map(({ a, b, cosine }) => ({ a: ids[a], b: ids[b], cosine })),
+      duplicateCosine: DUPLICATE_COSINE,
+      folds,
+      images: rows.length,
+      ms: performance.now() - started,
+      stopped: oof.stopped,
+    };
+  });
+}
