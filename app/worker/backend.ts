@@ -2,12 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { describeAdapter, engineOf, fastest, measuredReason, planAuto, reusable, type AdapterFacts, type Engine } from './backendPlan';
 import type { BackendChoice, BackendName, BackendRequest, RememberedBackend } from './protocol';
-
-interface AdapterProbe {
-  description: string;
-  software: boolean;
-}
 
 interface GpuLike {
   requestAdapter(): Promise<{
@@ -17,20 +13,20 @@ interface GpuLike {
 }
 
 /** Looks for a WebGPU adapter and tells a real GPU from a software one (SwiftShader, fallback). */
-export async function probeWebGpu(): Promise<AdapterProbe | null> {
+export async function probeWebGpu(): Promise<AdapterFacts | null> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return null;
   try {
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return null;
-    const info = adapter.info ?? {};
-    const description = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-    const software =
-      adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader|llvmpipe|software|basic render/i.test(description);
-    return { description, software };
+    return adapter ? describeAdapter(adapter.info ?? {}, adapter.isFallbackAdapter) : null;
   } catch {
     return null;
   }
+}
+
+/** This worker's browser engine (backendPlan.ts's engineOf). */
+export function workerEngine(): Engine {
+  return engineOf(navigator.userAgent, 'userAgentData' in navigator);
 }
 
 export async function activateBackend(name: BackendName, baseUrl: string): Promise<boolean> {
@@ -52,9 +48,9 @@ export async function activateBackend(name: BackendName, baseUrl: string): Promi
 export type WarmupTimer = (name: BackendName) => Promise<number>;
 
 /**
- * Picks the backend. A forced one is used as is. `auto` prefers a hardware WebGPU adapter;
- * otherwise it measures the remaining candidates with a short warm-up and takes the fastest,
- * unless the UI remembered a measurement for this very device.
+ * Picks the backend. A forced one is used as is. `auto` follows planAuto (backendPlan.ts): a
+ * hardware WebGPU adapter first; otherwise the remembered measurement for this very device, or a
+ * short warm-up of each candidate (never webgl in a WebKit worker), keeping the fastest.
  */
 export async function chooseBackend(
   request: BackendRequest,
@@ -69,18 +65,19 @@ export async function chooseBackend(
     if (!(await activateBackend(request, baseUrl))) throw new Error(`The ${request} backend is not available in this browser.`);
     return { backend: request, reason: `forced by ?backend=${request}`, adapter, measuredMs: {}, remember: null };
   }
-  if (probe && !probe.software && !avoid.includes('webgpu') && (await activateBackend('webgpu', baseUrl))) {
-    return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${probe.description})`, adapter, measuredMs: {}, remember: null };
+  const plan = planAuto({ engine: workerEngine(), adapter: probe, avoid });
+  if (plan.webgpuFirst) {
+    if (await activateBackend('webgpu', baseUrl)) {
+      return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${adapter})`, adapter, measuredMs: {}, remember: null };
+    }
+    plan.notes.unshift(`hardware WebGPU adapter (${adapter}) did not start`);
   }
   const key = `${navigator.userAgent} | ${adapter ?? 'no WebGPU'}`;
-  if (remembered && remembered.key === key && !avoid.includes(remembered.backend) && (await activateBackend(remembered.backend, baseUrl))) {
+  if (reusable(remembered, key, plan) && (await activateBackend(remembered.backend, baseUrl))) {
     return { backend: remembered.backend, reason: `${remembered.reason} (remembered for this device)`, adapter, measuredMs: {}, remember: null };
   }
-  const why = [probe ? `WebGPU adapter is software (${probe.description})` : 'no WebGPU adapter', ...(avoid.length ? [`avoiding ${avoid.join(', ')} after a failure`] : [])].join('; ');
-  // Software WebGPU emulates the GPU on the CPU and is measured last, only if nothing else works.
-  const candidates = (['wasm', 'webgl'] as const).filter((b) => !avoid.includes(b));
   const measuredMs: Partial<Record<BackendName, number>> = {};
-  for (const name of candidates) {
+  for (const name of plan.measure) {
     if (await activateBackend(name, baseUrl)) {
       try {
         measuredMs[name] = await timeWarmup(name);
@@ -89,14 +86,11 @@ export async function chooseBackend(
       }
     }
   }
-  let ranked = (Object.entries(measuredMs) as [BackendName, number][]).sort((a, b) => a[1] - b[1]);
-  if (ranked.length === 0 && probe && !avoid.includes('webgpu') && (await activateBackend('webgpu', baseUrl))) {
+  if (fastest(measuredMs) === null && plan.webgpuLast && (await activateBackend('webgpu', baseUrl))) {
     measuredMs.webgpu = await timeWarmup('webgpu');
-    ranked = [['webgpu', measuredMs.webgpu]];
   }
-  const best: BackendName = ranked[0]?.[0] ?? 'cpu';
+  const best: BackendName = fastest(measuredMs) ?? 'cpu';
   if (!(await activateBackend(best, baseUrl))) throw new Error('No TF.js backend could start in this browser.');
-  const timings = ranked.map(([n, ms]) => `${n} ${Math.round(ms)} ms/img`).join(', ');
-  const reason = ranked.length ? `auto: ${why}; measured ${timings}` : `auto: ${why}; nothing else started`;
+  const reason = measuredReason(plan.notes, measuredMs);
   return { backend: best, reason, adapter, measuredMs, remember: { key, backend: best, reason } };
 }
