@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tinyNetwork } from '../testing';
 import { tensorShapes, type Network } from './network';
-import { int8Params, quantizeWithRanges, SOFTMAX_OUTPUT, type QuantizedNetwork } from './quantize';
+import { dequantizedNetwork, int8Params, quantizeWithRanges, SOFTMAX_OUTPUT, type QuantizedNetwork } from './quantize';
 import type { Range } from './run';
 
 /** Made-up calibration ranges, different for every tensor (the mirrored pass's too). */
@@ -86,5 +86,27 @@ describe('quantizeWithRanges', () => {
     partial.delete('pool');
     expect(() => quantizeWithRanges(net, partial)).toThrow('no calibration range for tensor "pool"');
     expect(tensorShapes(net).get('pool')).toEqual([1, 8]);
+  });
+});
+
+describe('dequantizedNetwork', () => {
+  it('is the float network with each weight as its int8/int32 value × the scale of its slice', () => {
+    const net = tinyNetwork(true);
+    const q = quantizeWithRanges(net, ranges(net));
+    const d = dequantizedNetwork(q);
+    expect(d.ops).toEqual(net.ops);
+    expect(d.preprocessing).toEqual(net.preprocessing);
+    expect(Object.keys(d.weights).sort()).toEqual(Object.keys(net.weights).sort());
+    for (const [name, w] of Object.entries(net.weights)) {
+      expect(d.weights[name].shape, name).toEqual(w.shape);
+      const qw = q.weights[name];
+      w.data.forEach((v, i) => {
+        // Kernels [.., out] per output channel (conv: last axis; depthwise [kh, kw, c, 1]: c is also the last
+        // non-unit axis), dense per tensor, biases per channel or per tensor.
+        const slice = qw.scales.length === 1 ? 0 : i % qw.scales.length;
+        expect(d.weights[name].data[i]).toBeCloseTo(qw.data[i] * qw.scales[slice], 6);
+        expect(Math.abs(d.weights[name].data[i] - v), name).toBeLessThanOrEqual(qw.scales[slice] / 2 + 1e-6);
+      });
+    }
   });
 });

@@ -194,6 +194,24 @@ function requantize(data: Float32Array, shape: number[], axis: number, scales: F
   return Int8Array.from(data, (v, i) => Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(v / scales[axis < 0 ? 0 : Math.floor(i / inner) % slices]))));
 }
 
+/**
+ * The float network with each weight replaced by its quantised value (int8 or int32 × its scale), same ops
+ * and names: what the int8 file computes with, before its activations are rounded.
+ */
+export function dequantizedNetwork(q: QuantizedNetwork): Network {
+  const weights = Object.fromEntries(
+    Object.entries(q.float.weights).map(([name, w]) => {
+      const qw = q.weights[name];
+      if (!qw) throw new Error(`network ${q.float.name}: weight "${name}" is not quantised`);
+      const inner = qw.axis < 0 ? 1 : w.shape.slice(qw.axis + 1).reduce((a, b) => a * b, 1);
+      const slices = qw.axis < 0 ? 1 : w.shape[qw.axis];
+      const data = Float32Array.from(qw.data, (v, i) => v * qw.scales[qw.axis < 0 ? 0 : Math.floor(i / inner) % slices]);
+      return [name, { shape: [...w.shape], data }];
+    }),
+  );
+  return { ...q.float, name: `${q.float.name} (int8 weights)`, weights };
+}
+
 export interface CalibrationOptions {
   /** Called after each batch is measured, with the number of images measured so far. */
   onProgress?: (images: number) => void;
