@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import * as flatbuffers from 'flatbuffers';
 import { unzipSync } from 'fflate';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLiteRtNode, patternImages, tinyNetwork } from '../../testing';
 import type { Network } from '../network';
@@ -139,6 +143,23 @@ describe('writeTflite, float32', () => {
     // Stored, not deflated: the labels' bytes are in the file as they are (the Task Library reads them in place).
     expect(Buffer.from(bytes).indexOf('cat\ndog\nbird\n')).toBeGreaterThan(0);
   });
+});
+
+it("Python's zipfile, which TFLite Support's metadata tools read packed files with, finds labels.txt and headstart.json in the model", () => {
+  const python = process.env.HEADSTART_PYTHON ?? '/usr/bin/python3';
+  const dir = mkdtempSync(join(tmpdir(), 'headstart-tflite-'));
+  try {
+    const file = join(dir, 'model.tflite');
+    writeFileSync(file, writeTflite(tinyNetwork(false)));
+    const script = 'import sys, zipfile, json\nz = zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename: [i.compress_type, z.read(i).decode()] for i in z.infolist()}))';
+    const r = spawnSync(python, ['-c', script, file], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${python} could not read the zip: ${r.error?.message ?? r.stderr}`);
+    const files = JSON.parse(r.stdout) as Record<string, [number, string]>;
+    expect(files['labels.txt']).toEqual([0, 'cat\ndog\nbird\n']);
+    expect(JSON.parse(files['headstart.json'][1]).labels).toEqual(['cat', 'dog', 'bird']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('writeTflite, int8', () => {

@@ -308,7 +308,8 @@ export function writeTflite(model: Network | Int8Model): Uint8Array {
   const stated = statedPreprocessing(model);
   const statement = new TextEncoder().encode(JSON.stringify(stated, null, 2) + '\n');
   const graph = buildGraph(model);
-  const weightBytes = graph.tensors.reduce((sum, t) => sum + (t.data?.length ?? 0) + 16, 0);
+  // Constant data, plus per-channel quantisation (a float scale and an int64 zero point each), sizes the builder once.
+  const weightBytes = graph.tensors.reduce((sum, t) => sum + (t.data?.length ?? 0) + 16 + (t.quant ? 12 * t.quant.scale.length + 64 : 0), 0);
   const b = new flatbuffers.Builder(weightBytes + 64 * 1024 + 256 * graph.tensors.length);
 
   // Buffers: 0 empty; then each constant tensor's; then the metadata's.
