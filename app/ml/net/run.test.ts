@@ -9,7 +9,7 @@ import { createHead, predictHead } from '../head';
 import { DEFAULT_HEAD_SETTINGS } from '../settings';
 import { diskModel } from '../testing';
 import { networkFromLayers } from './fromLayers';
-import { runNetwork, tensorRanges } from './run';
+import { networkRunner, runNetwork, tensorRanges } from './run';
 import { appPixels, appPredict, appPredictAdapted, maxAbsDiff, MODELS_DIR, nudgedBlocks, samplePhotos, subset, topClasses, trainedProject, useWasm, type TrainedProject } from './testing';
 
 let project: TrainedProject;
@@ -134,6 +134,36 @@ it('tensorRanges: every tensor\'s min and max over all batches, nothing left beh
   const widened = [...alone].filter(([name, range]) => both.get(name)!.max > range.max || both.get(name)!.min < range.min);
   expect(widened.length).toBeGreaterThan(net.ops.length / 4);
   tf.dispose([first, rest]);
+}, 120_000);
+
+it('a transform applied to the input and each op\'s output before their readers (fake quantisation), nothing left behind', async () => {
+  const net = await networkFromLayers(project.artifacts, project.cutPoint, project.head, { name: 'x', labels: project.labels });
+  const runner = networkRunner(net);
+  const before = tf.memory().numTensors;
+  // The input transformed: as if the caller had passed the mirrored images; the caller's input is kept.
+  const mirror = networkRunner(net, { transform: (name, value) => (name === net.input.name ? tf.reverse(value, 2) : value) });
+  const flippedIn = tf.reverse(pixels, 2) as tf.Tensor4D;
+  const viaTransform = await values(mirror.run(pixels));
+  expect(pixels.isDisposed).toBe(false);
+  expect(maxAbsDiff(viaTransform, await values(runner.run(flippedIn)))).toBe(0);
+  expect(maxAbsDiff(viaTransform, await values(runner.run(pixels)))).toBeGreaterThan(1e-4);
+  // Every tensor rounded to a grid of 1/4 (the output too): readers and the observer see the rounded values.
+  const grid = networkRunner(net, { transform: (_, value) => value.mul(4).round().div(4) });
+  let offGrid = 0;
+  let observed = 0;
+  const coarse = await values(grid.run(pixels, (_name, value) => {
+    const v = value.dataSync();
+    observed++;
+    for (let i = 0; i < v.length; i += 97) offGrid = Math.max(offGrid, Math.abs(v[i] * 4 - Math.round(v[i] * 4)));
+  }));
+  expect(observed).toBe(net.ops.length + 1);
+  expect(offGrid).toBe(0);
+  expect(coarse.every((p) => p * 4 === Math.round(p * 4))).toBe(true);
+  expect(maxAbsDiff(coarse, await values(runner.run(pixels)))).toBeGreaterThan(1e-3);
+  flippedIn.dispose();
+  [mirror, grid].forEach((r) => r.dispose());
+  expect(tf.memory().numTensors).toBe(before);
+  runner.dispose();
 }, 120_000);
 
 it('refuses an input of another size, naming the shape', async () => {

@@ -55,18 +55,38 @@ function readerCounts(net: Network): Map<string, number> {
   return counts;
 }
 
+export interface RunnerOptions {
+  /**
+   * Applied to the input and to each op's output before anything reads it (the observer included): a
+   * tensor in, the tensor the network goes on with out (e.g. rounded to an int8 grid: fake quantisation).
+   * Runs inside a tidy; when it returns a new tensor, the runner disposes the one it was given (never the
+   * caller's input).
+   */
+  transform?: (name: string, value: tf.Tensor) => tf.Tensor;
+}
+
 /** The network's weights uploaded once, to run many batches with. */
-export function networkRunner(net: Network): NetworkRunner {
+export function networkRunner(net: Network, options: RunnerOptions = {}): NetworkRunner {
   const weights = Object.fromEntries(Object.entries(net.weights).map(([name, w]) => [name, tf.tensor(w.data, w.shape, 'float32')]));
   const size = net.input.shape[1];
+  const transform = options.transform;
   function run(input: tf.Tensor4D, observe?: (name: string, value: tf.Tensor) => void): tf.Tensor2D {
     if (input.rank !== 4 || input.shape[1] !== size || input.shape[2] !== net.input.shape[2] || input.shape[3] !== net.input.shape[3]) {
       throw new Error(`network ${net.name} takes [n, ${net.input.shape.slice(1).join(', ')}], not [${input.shape.join(', ')}]`);
     }
     const remaining = readerCounts(net);
-    const live = new Map<string, tf.Tensor>([[net.input.name, input]]);
-    observe?.(net.input.name, input);
+    const live = new Map<string, tf.Tensor>();
+    /** What the runner made (everything but the caller's input): disposed after its last reader, or on an error. */
+    const owned = new Set<tf.Tensor>();
+    const transformed = (name: string, value: tf.Tensor): tf.Tensor => {
+      const out = transform ? tf.tidy(() => transform(name, value)) : value;
+      if (out !== value && value !== input) value.dispose();
+      if (out !== input) owned.add(out);
+      return out;
+    };
     try {
+      live.set(net.input.name, transformed(net.input.name, input));
+      observe?.(net.input.name, live.get(net.input.name)!);
       for (const op of net.ops) {
         const names = opInputs(op);
         const inputs = names.map((name) => {
@@ -74,26 +94,26 @@ export function networkRunner(net: Network): NetworkRunner {
           if (!t) throw new Error(`network ${net.name}: tensor "${name}" is read before it is written`);
           return t;
         });
-        const out = tf.tidy(() => apply(op, inputs, weights));
+        const out = transformed(op.output, tf.tidy(() => apply(op, inputs, weights)));
         observe?.(op.output, out);
         if (remaining.has(op.output)) live.set(op.output, out);
-        else out.dispose(); // read by nothing
+        else if (owned.delete(out)) out.dispose(); // read by nothing
         for (const name of names) {
           const left = remaining.get(name)! - 1;
           remaining.set(name, left);
-          if (left === 0 && name !== net.input.name) {
-            live.get(name)!.dispose();
+          if (left === 0) {
+            const t = live.get(name)!;
             live.delete(name);
+            if (owned.delete(t)) t.dispose();
           }
         }
       }
       const output = live.get(net.output);
       if (!output) throw new Error(`network ${net.name}: no op writes its output "${net.output}"`);
-      live.delete(net.output);
+      owned.delete(output);
       return output as tf.Tensor2D;
     } finally {
-      live.delete(net.input.name);
-      tf.dispose([...live.values()]);
+      tf.dispose([...owned]);
     }
   }
   return { run, dispose: () => tf.dispose(Object.values(weights)) };
