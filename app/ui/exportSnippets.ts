@@ -93,3 +93,171 @@ const scores = tf.tidy(() => {
 });
 const probabilities = await scores.data();
 console.log(JSON.stringify(metadata.labels.map((label, i) => ({ label, probability: probabilities[i] }))));`;
+
+/*
+ * The other formats (issue 18). Each zip holds the model and headstart.json, the preprocessing statement:
+ * { layout, size, fit, scale, offset, labels }: the centred square at size × size ("cover"), RGB 0–255 with
+ * transparent pixels on white, × scale + offset (the int8 model takes the raw pixels: scale 1, offset 0).
+ * Run by tests: ONNX_NODE_SNIPPET (onnxruntime-node, app/ml/net/onnxSnippet.test.ts) and the PyTorch
+ * commands (e2e/export-formats.spec.ts). Shown only (no runtime for them here): the LiteRT Python and
+ * Kotlin snippets, ONNX Runtime in Python and C#.
+ */
+
+/** Python: the image as headstart.json states it, as a NumPy array (shared by the Python snippets). */
+const PYTHON_PREPARE = `def prepare(path, statement):
+    """The image as headstart.json states it: the centred square, transparent on white, RGB × scale + offset."""
+    image = ImageOps.exif_transpose(Image.open(path)).convert("RGBA")
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    image = image.crop((left, top, left + side, top + side)).resize((statement["size"],) * 2, Image.BICUBIC)
+    rgb = np.asarray(Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB"), np.float32)
+    x = rgb * statement["scale"] + statement["offset"]
+    return (x.transpose(2, 0, 1) if statement["layout"] == "NCHW" else x)[None]`;
+
+/** TFLite in Python with LiteRT's interpreter (float32 and int8 alike). */
+export const TFLITE_PYTHON_SNIPPET = `# python3 classify.py model.tflite photo.jpg   (pip install ai-edge-litert pillow numpy;
+# with tflite-runtime instead: from tflite_runtime.interpreter import Interpreter)
+import json, sys
+import numpy as np
+from PIL import Image, ImageOps
+from ai_edge_litert.interpreter import Interpreter
+
+${PYTHON_PREPARE}
+
+model_path, image_path = sys.argv[1:3]
+statement = json.load(open("headstart.json"))  # beside model.tflite in the zip
+interpreter = Interpreter(model_path=model_path)
+interpreter.allocate_tensors()
+given, answer = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+interpreter.set_tensor(given["index"], prepare(image_path, statement).astype(given["dtype"]))  # uint8 for int8
+interpreter.invoke()
+probabilities = interpreter.get_tensor(answer["index"])[0]
+for label, p in sorted(zip(statement["labels"], probabilities), key=lambda lp: -lp[1]):
+    print(f"{label}: {p:.3f}")`;
+
+/** Android, Kotlin, with MediaPipe's Image Classifier: it reads the labels and the normalisation from the model's metadata. */
+export const TFLITE_KOTLIN_SNIPPET = `// build.gradle: implementation("com.google.mediapipe:tasks-vision:0.10.14"); model.tflite in src/main/assets/
+import android.graphics.Bitmap
+import com.google.mediapipe.framework.image.BitmapImageBuilder
+import com.google.mediapipe.tasks.core.BaseOptions
+import com.google.mediapipe.tasks.vision.imageclassifier.ImageClassifier
+
+val classifier = ImageClassifier.createFromOptions(
+    context,
+    ImageClassifier.ImageClassifierOptions.builder()
+        .setBaseOptions(BaseOptions.builder().setModelAssetPath("model.tflite").build())
+        .setMaxResults(3)
+        .build(),
+)
+
+fun classify(bitmap: Bitmap) {
+    // The centred square, as Headstart sees it; MediaPipe scales it to 224×224 and normalises it.
+    val side = minOf(bitmap.width, bitmap.height)
+    val square = Bitmap.createBitmap(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side)
+    val result = classifier.classify(BitmapImageBuilder(square).build())
+    for (category in result.classificationResult().classifications()[0].categories()) {
+        println("\${category.categoryName()}: \${category.score()}")
+    }
+}`;
+
+/** ONNX Runtime in Python: the statement is read from the model's own metadata. */
+export const ONNX_PYTHON_SNIPPET = `# python3 classify.py model.onnx photo.jpg   (pip install onnxruntime pillow numpy)
+import json, sys
+import numpy as np
+import onnxruntime as ort
+from PIL import Image, ImageOps
+
+${PYTHON_PREPARE}
+
+session = ort.InferenceSession(sys.argv[1])
+statement = json.loads(session.get_modelmeta().custom_metadata_map["headstart"])
+probabilities = session.run(None, {session.get_inputs()[0].name: prepare(sys.argv[2], statement)})[0][0]
+for label, p in sorted(zip(statement["labels"], probabilities), key=lambda lp: -lp[1]):
+    print(f"{label}: {p:.3f}")`;
+
+/** ONNX Runtime in C# (.NET), with ImageSharp to decode. */
+export const ONNX_CSHARP_SNIPPET = `// dotnet add package Microsoft.ML.OnnxRuntime; dotnet add package SixLabors.ImageSharp
+// dotnet run -- model.onnx photo.jpg
+using System.Linq;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+using var session = new InferenceSession(args[0]);
+var statement = JsonDocument.Parse(session.ModelMetadata.CustomMetadataMap["headstart"]).RootElement;
+int size = statement.GetProperty("size").GetInt32();
+float scale = statement.GetProperty("scale").GetSingle(), offset = statement.GetProperty("offset").GetSingle();
+bool nchw = statement.GetProperty("layout").GetString() == "NCHW";
+var labels = statement.GetProperty("labels").EnumerateArray().Select(l => l.GetString()).ToArray();
+
+// The centred square at size × size, transparent pixels on white, RGB × scale + offset.
+using var image = Image.Load<Rgba32>(args[1]);
+int side = Math.Min(image.Width, image.Height);
+image.Mutate(x => x.Crop(new Rectangle((image.Width - side) / 2, (image.Height - side) / 2, side, side)).Resize(size, size));
+var input = new DenseTensor<float>(nchw ? new[] { 1, 3, size, size } : new[] { 1, size, size, 3 });
+for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+    {
+        var p = image[x, y];
+        float a = p.A / 255f;
+        float[] rgb = { p.R * a + 255 * (1 - a), p.G * a + 255 * (1 - a), p.B * a + 255 * (1 - a) };
+        for (int c = 0; c < 3; c++)
+            if (nchw) input[0, c, y, x] = rgb[c] * scale + offset; else input[0, y, x, c] = rgb[c] * scale + offset;
+    }
+using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input) });
+var probabilities = results.First().AsEnumerable<float>().ToArray();
+foreach (var (label, p) in labels.Zip(probabilities).OrderByDescending(lp => lp.Second))
+    Console.WriteLine($"{label}: {p:F3}");`;
+
+/** ONNX Runtime in Node, with pngjs to decode (onnxruntime-node cannot read metadata_props: headstart.json is beside the model). */
+export const ONNX_NODE_SNIPPET = `// node classify.mjs model.onnx photo.png   (npm install onnxruntime-node pngjs)
+import * as ort from 'onnxruntime-node';
+import { PNG } from 'pngjs';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const [modelFile, imageFile] = process.argv.slice(2);
+const statement = JSON.parse(readFileSync(join(dirname(modelFile), 'headstart.json'), 'utf8'));
+const { size, scale, offset, layout, labels } = statement;
+
+// The centred square at size × size (bilinear), transparent pixels on white, RGB × scale + offset.
+const png = PNG.sync.read(readFileSync(imageFile));
+const side = Math.min(png.width, png.height);
+const left = Math.floor((png.width - side) / 2);
+const top = Math.floor((png.height - side) / 2);
+const pixel = (x, y, c) => {
+  const i = (Math.min(Math.max(y, 0), png.height - 1) * png.width + Math.min(Math.max(x, 0), png.width - 1)) * 4;
+  const a = png.data[i + 3] / 255;
+  return png.data[i + c] * a + 255 * (1 - a);
+};
+const input = new Float32Array(size * size * 3);
+for (let y = 0; y < size; y++) {
+  for (let x = 0; x < size; x++) {
+    const sx = left + ((x + 0.5) * side) / size - 0.5;
+    const sy = top + ((y + 0.5) * side) / size - 0.5;
+    const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+    for (let c = 0; c < 3; c++) {
+      const value = (pixel(x0, y0, c) * (1 - fx) + pixel(x0 + 1, y0, c) * fx) * (1 - fy)
+        + (pixel(x0, y0 + 1, c) * (1 - fx) + pixel(x0 + 1, y0 + 1, c) * fx) * fy;
+      input[layout === 'NCHW' ? (c * size + y) * size + x : (y * size + x) * 3 + c] = value * scale + offset;
+    }
+  }
+}
+const session = await ort.InferenceSession.create(modelFile);
+const shape = layout === 'NCHW' ? [1, 3, size, size] : [1, size, size, 3];
+const output = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, shape) });
+const probabilities = output[session.outputNames[0]].data;
+console.log(JSON.stringify(labels.map((label, i) => ({ label, probability: probabilities[i] }))));`;
+
+/** The PyTorch hand-off: the script in the zip predicts, then goes on training under torchrun. Also the zip's README.txt. */
+export const PYTORCH_SNIPPET = `# Python 3 with torch and torchvision: pip install torch torchvision
+# (or apt-get install python3-torch python3-torchvision). In the unzipped export:
+python3 headstart_torch.py predict model.npz photo.jpg
+
+# Go on training on your dataset ("Export dataset" → headstart-dataset.zip), here on 2 processes;
+# the same command runs on one CPU, one GPU, or many machines (torchrun --nnodes …).
+torchrun --nproc_per_node=2 headstart_torch.py train model.npz headstart-dataset.zip --epochs 5 --out trained.npz
+python3 headstart_torch.py predict trained.npz photo.jpg`;
