@@ -17,7 +17,7 @@ import { networkFromLayers } from './fromLayers';
 import type { Network, Preprocessing } from './network';
 import { ONNX_OPSET, PREPROCESSING_KEY, writeOnnx } from './onnx';
 import { runNetwork } from './run';
-import { appPixels, appPredict, appPredictAdapted, maxAbsDiff, nudgedBlocks, topClasses, trainedProject, useWasm, type ImageSet, type TrainedProject } from './testing';
+import { appPixels, appPredict, appPredictAdapted, maxAbsDiff, nudgedBlocks, samplePhotos, subset, topClasses, trainedProject, useWasm, type ImageSet, type TrainedProject } from './testing';
 
 const PYTHON = process.env.HEADSTART_PYTHON ?? '/usr/bin/python3';
 
@@ -107,6 +107,18 @@ describe('head only, with test-time flip', () => {
     expect(topClasses(onnx, k)).toEqual(project.test.classes);
     // The mirror matters: without it the app answers otherwise, by more than the tolerance.
     expect(maxAbsDiff(await values(appPredict(project, pixels, false)), app)).toBeGreaterThan(1e-4);
+  });
+
+  it('on real photos (one per class of the sample dataset, decoded by PIL) too', async () => {
+    const photos = samplePhotos();
+    const set = subset(photos, [0, 1, 2].map((c) => photos.classes.indexOf(c)));
+    const input = appPixels(set.bytes, set.count, set.size);
+    const onnx = await runOnnx(bytes, set);
+    const app = await values(appPredict(project, input, true));
+    input.dispose();
+    console.log(`ONNX Runtime vs app on 3 sample photos: max |diff| = ${maxAbsDiff(onnx, app).toExponential(2)}`);
+    expect(maxAbsDiff(onnx, app)).toBeLessThanOrEqual(1e-4);
+    expect(topClasses(onnx, project.labels.length)).toEqual(topClasses(app, project.labels.length));
   });
 
   it('the batch is symbolic: one image alone gets the answer it gets among six', async () => {
