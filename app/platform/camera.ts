@@ -1,4 +1,4 @@
-/** The camera: listing devices, opening one, and grabbing frames as JPEG files. */
+/** The camera: choosing one (remembered on this device), opening it, and grabbing frames as JPEG files. */
 
 export interface CameraChoice {
   deviceId?: string;
@@ -6,11 +6,59 @@ export interface CameraChoice {
   facingMode?: 'user' | 'environment';
 }
 
-export async function openCamera(choice: CameraChoice): Promise<MediaStream> {
+/** localStorage key of the camera last chosen in this browser (the webcam capture and the live preview share it). */
+const CHOICE_KEY = 'headstart.camera';
+const FRONT: CameraChoice = { facingMode: 'user' };
+
+/** The getUserMedia video constraints for a choice: a chosen device exactly, else the side asked for. */
+export function cameraConstraints(choice: CameraChoice): MediaTrackConstraints {
   const video: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 } };
   if (choice.deviceId) video.deviceId = { exact: choice.deviceId };
   else if (choice.facingMode) video.facingMode = choice.facingMode;
-  return navigator.mediaDevices.getUserMedia({ video, audio: false });
+  return video;
+}
+
+/** The camera chosen last time in this browser, else the front one. */
+export function rememberedCamera(): CameraChoice {
+  try {
+    const saved = JSON.parse(localStorage.getItem(CHOICE_KEY) ?? 'null') as CameraChoice | null;
+    if (saved && typeof saved.deviceId === 'string' && saved.deviceId) return { deviceId: saved.deviceId };
+    if (saved && (saved.facingMode === 'user' || saved.facingMode === 'environment')) return { facingMode: saved.facingMode };
+  } catch {
+    // No localStorage (or a damaged value): the front camera, as on a first visit.
+  }
+  return FRONT;
+}
+
+export function rememberCamera(choice: CameraChoice): void {
+  try {
+    localStorage.setItem(CHOICE_KEY, JSON.stringify(choice));
+  } catch {
+    // Not remembered where localStorage is unavailable; the choice still holds for this page.
+  }
+}
+
+/**
+ * Opens the chosen camera. A remembered camera that is gone (unplugged, or the browser renamed its
+ * id) gives way to the default one rather than to an error.
+ */
+export async function openCamera(choice: CameraChoice): Promise<MediaStream> {
+  const open = (c: CameraChoice) => navigator.mediaDevices.getUserMedia({ video: cameraConstraints(c), audio: false });
+  try {
+    return await open(choice);
+  } catch (error) {
+    const name = (error as { name?: unknown } | null)?.name;
+    const gone = name === 'OverconstrainedError' || name === 'NotFoundError';
+    if (choice.deviceId && gone) return open(FRONT);
+    throw error;
+  }
+}
+
+/** What the open camera is: its device id and, on phones, which side it faces. */
+export function cameraInUse(stream: MediaStream): CameraChoice {
+  const settings = stream.getVideoTracks()[0]?.getSettings() ?? {};
+  const facing = settings.facingMode;
+  return { deviceId: settings.deviceId || undefined, facingMode: facing === 'user' || facing === 'environment' ? facing : undefined };
 }
 
 /** Video inputs; labels appear once the user has allowed the camera. */

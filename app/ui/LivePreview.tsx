@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
-import { grabCentreSquare, type CameraChoice } from '../platform/camera';
+import { useEffect } from 'react';
+import { grabCentreSquare } from '../platform/camera';
 import { classifyFrame, reportFps, setLive, usePreview } from '../state/preview';
+import { CameraPicker } from './CameraPicker';
 import { useCamera } from './useCamera';
 
-const FRONT: CameraChoice = { facingMode: 'user' };
 /** The model sees 224 px; a larger frame would only cost encoding and decoding. */
 const FRAME_PX = 224;
 
@@ -15,8 +15,7 @@ const FRAME_PX = 224;
 export function LivePreview() {
   const live = usePreview((s) => s.live);
   const fps = usePreview((s) => s.fps);
-  const [choice] = useState(FRONT);
-  const { video, error } = useCamera(live, choice);
+  const { video, cameras, inUse, choose, error } = useCamera(live);
   useEffect(() => {
     if (!live) return;
     let running = true;
@@ -50,6 +49,7 @@ export function LivePreview() {
       <video ref={video} muted playsInline width={224} height={168} aria-label="Live camera picture being classified" />
       {error && <p className="error">{error}</p>}
       <div className="webcam-controls">
+        <CameraPicker cameras={cameras} inUse={inUse} choose={choose} />
         <span data-testid="live-fps">{fps === null ? 'Starting…' : `${fps.toFixed(1)} frames/s classified`}</span>
         <button type="button" data-testid="live-stop" onClick={() => setLive(false)}>
           Stop camera

@@ -1,6 +1,8 @@
-import { useRef, useState } from 'react';
-import { grabFrame, type CameraChoice } from '../platform/camera';
+import { useEffect, useRef, useState } from 'react';
+import { grabFrame } from '../platform/camera';
 import { addFiles } from '../state/commands';
+import { CameraPicker } from './CameraPicker';
+import { HoldButton } from './HoldButton';
 import { useCamera } from './useCamera';
 
 /** Frames per second captured while the record button is held. */
@@ -9,13 +11,13 @@ const FPS = 8;
 /** Webcam samples for one class: pick a camera, hold the button to record frames at a steady rate. */
 export function WebcamCapture({ classId }: { classId: string }) {
   const [open, setOpen] = useState(false);
-  const [choice, setChoice] = useState<CameraChoice>({ facingMode: 'user' });
   const [count, setCount] = useState(0);
-  const { video, cameras, error } = useCamera(open, choice);
+  const { video, cameras, inUse, choose, error } = useCamera(open);
   const frames = useRef<File[]>([]);
   const timer = useRef<number | null>(null);
 
   const start = () => {
+    if (timer.current !== null) return;
     frames.current = [];
     setCount(0);
     let lastTime = -1;
@@ -35,9 +37,11 @@ export function WebcamCapture({ classId }: { classId: string }) {
     if (timer.current === null) return;
     window.clearInterval(timer.current);
     timer.current = null;
-    void addFiles(classId, frames.current);
+    if (frames.current.length > 0) void addFiles(classId, frames.current);
     frames.current = [];
   };
+  // Gone while recording (its class deleted): the clock stops with it.
+  useEffect(() => () => window.clearInterval(timer.current ?? undefined), []);
 
   if (!open)
     return (
@@ -50,31 +54,18 @@ export function WebcamCapture({ classId }: { classId: string }) {
       <video ref={video} muted playsInline width={160} height={120} />
       {error && <p className="error">{error}</p>}
       <div className="webcam-controls">
-        {cameras.length > 1 && (
-          <select aria-label="Camera" value={choice.deviceId ?? ''} onChange={(e) => setChoice({ deviceId: e.target.value })}>
-            {cameras.map((c, i) => (
-              <option key={c.deviceId} value={c.deviceId}>
-                {c.label || `Camera ${i + 1}`}
-              </option>
-            ))}
-          </select>
-        )}
-        <button type="button" onClick={() => setChoice((c) => ({ facingMode: c.facingMode === 'environment' ? 'user' : 'environment' }))}>
-          Front/back
-        </button>
+        <CameraPicker cameras={cameras} inUse={inUse} choose={choose} />
+        <HoldButton testId="hold-to-record" onStart={start} onStop={stop}>
+          Hold to record
+        </HoldButton>
+        <span data-testid="webcam-count">{count} frames</span>
         <button
           type="button"
-          data-testid="hold-to-record"
-          onPointerDown={start}
-          onPointerUp={stop}
-          onPointerLeave={stop}
-          onKeyDown={(e) => e.key === ' ' && !e.repeat && start()}
-          onKeyUp={(e) => e.key === ' ' && stop()}
+          onClick={() => {
+            stop();
+            setOpen(false);
+          }}
         >
-          Hold to record
-        </button>
-        <span data-testid="webcam-count">{count} frames</span>
-        <button type="button" onClick={() => setOpen(false)}>
           Close
         </button>
       </div>

@@ -1,10 +1,16 @@
-import { useEffect, useRef, useState } from 'react';
-import { listCameras, openCamera, stopCamera, type CameraChoice } from '../platform/camera';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { cameraInUse, listCameras, openCamera, rememberCamera, rememberedCamera, stopCamera, type CameraChoice } from '../platform/camera';
 
-/** Opens the chosen camera into a <video> while `open` is true; stops it when closed or unmounted. */
-export function useCamera(open: boolean, choice: CameraChoice) {
+/**
+ * Opens the camera into a <video> while `open` is true; stops it when closed or unmounted.
+ * Starts with the camera last chosen in this browser; `choose` switches camera and remembers it.
+ * `inUse` is the camera actually open (its device id, and on phones the side it faces).
+ */
+export function useCamera(open: boolean) {
   const video = useRef<HTMLVideoElement>(null);
+  const [choice, setChoice] = useState<CameraChoice>(rememberedCamera);
   const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
+  const [inUse, setInUse] = useState<CameraChoice>({});
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!open) return;
@@ -14,11 +20,17 @@ export function useCamera(open: boolean, choice: CameraChoice) {
       .then(async (s) => {
         if (cancelled) return stopCamera(s);
         stream = s;
-        if (video.current) {
-          video.current.srcObject = s;
-          await video.current.play().catch(() => undefined);
+        const element = video.current;
+        if (element) {
+          // iOS plays a camera inline (not full screen) and without a tap only when it is muted
+          // and playsinline; React sets `muted` as a property only, so the attribute is set here.
+          element.defaultMuted = element.muted = true;
+          element.playsInline = true;
+          element.srcObject = s;
+          await element.play().catch(() => undefined);
         }
         setError(null);
+        setInUse(cameraInUse(s));
         setCameras(await listCameras());
       })
       .catch((e: Error) => setError(`The camera could not start: ${e.message}`));
@@ -27,5 +39,9 @@ export function useCamera(open: boolean, choice: CameraChoice) {
       stopCamera(stream);
     };
   }, [open, choice]);
-  return { video, cameras, error };
+  const choose = useCallback((next: CameraChoice) => {
+    rememberCamera(next);
+    setChoice(next);
+  }, []);
+  return { video, cameras, inUse, choose, error };
 }
