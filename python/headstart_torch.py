@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import zipfile
 
 import numpy as np
@@ -87,14 +88,17 @@ class HeadstartNet(nn.Module):
 
 
 def load(path):
-    with zipfile.ZipFile(path) as z:
-        statement = json.loads(z.read("headstart.json"))
-        network = json.loads(z.read("network.json"))
-        state = {n[:-4]: torch.from_numpy(np.lib.format.read_array(io.BytesIO(z.read(n)))) for n in z.namelist() if n.endswith(".npy")}
-    if statement.get("layout") != "NCHW" or not all(isinstance(l, str) for l in statement.get("labels", [None])):
-        raise ValueError(f"{path}: headstart.json is not an NCHW statement with class names: {statement}")
-    model = HeadstartNet(network)
-    model.load_state_dict(state)  # strict: every name and shape must match
+    try:
+        with zipfile.ZipFile(path) as z:
+            statement = json.loads(z.read("headstart.json"))
+            network = json.loads(z.read("network.json"))
+            state = {n[:-4]: torch.from_numpy(np.lib.format.read_array(io.BytesIO(z.read(n)))) for n in z.namelist() if n.endswith(".npy")}
+        if statement.get("layout") != "NCHW" or not all(isinstance(l, str) for l in statement.get("labels", [None])):
+            raise ValueError(f"headstart.json is not an NCHW statement with class names: {statement}")
+        model = HeadstartNet(network)
+        model.load_state_dict(state)  # strict: every name and shape must match
+    except (OSError, KeyError, ValueError, RuntimeError, zipfile.BadZipFile) as error:
+        raise SystemExit(f"{path}: not a Headstart PyTorch export ({error})")
     return model, statement, network
 
 
@@ -169,7 +173,10 @@ def dataset(root, statement, transform=None):
         if all(os.path.isdir(os.path.join(inner, e)) for e in os.listdir(inner) if not e.startswith(".")):
             root = inner  # one folder holding the class folders
     valid = lambda p: p.lower().endswith(IMAGE_FILES) and not os.path.basename(p).startswith(".") and "__MACOSX" not in p
-    data = ImageFolder(root, loader=lambda p: prepare(p, statement), transform=transform, is_valid_file=valid)
+    try:
+        data = ImageFolder(root, loader=lambda p: prepare(p, statement), transform=transform, is_valid_file=valid)
+    except FileNotFoundError as error:
+        raise SystemExit(f"{root}: {error}")
     labels = statement["labels"]
     index = {**{safe_name(l): i for i, l in reversed(list(enumerate(labels)))}, **{l: i for i, l in reversed(list(enumerate(labels)))}}
     unknown = [c for c in data.classes if c not in index]
@@ -201,6 +208,8 @@ def train(args):
 
     model, statement, network = load(args.model)
     model.to(device)
+    if not os.path.exists(args.data):
+        raise SystemExit(f"{args.data}: no such dataset zip or folder")
     with tempfile.TemporaryDirectory() as unpacked:
         root = args.data
         if zipfile.is_zipfile(args.data):
@@ -251,7 +260,7 @@ def train(args):
             if sampler:
                 sampler.set_epoch(epoch)
             model.train()
-            summed = seen = 0.0
+            started, summed, seen = time.perf_counter(), 0.0, 0.0
             for step, (x, y) in enumerate(loader, 1):
                 x, y = x.to(device), y.to(device)
                 loss = loss_of(net(x), y)
@@ -261,7 +270,8 @@ def train(args):
                 summed, seen = summed + loss.item() * len(y), seen + len(y)
                 log("step", f"epoch {epoch} step {step}/{len(loader)}: loss {loss.item():.4f}", epoch=epoch, step=step, steps=len(loader), loss=loss.item())
             summed, seen = total(summed, seen)
-            log("epoch", f"epoch {epoch}: training loss {summed / seen:.4f}", epoch=epoch, loss=summed / seen)
+            seconds = time.perf_counter() - started
+            log("epoch", f"epoch {epoch}: training loss {summed / seen:.4f} ({seconds:.1f} s)", epoch=epoch, loss=summed / seen, seconds=seconds)
             if rank == 0:
                 save(args.out, model, statement, network)
                 log("saved", f"saved {args.out}", path=args.out)

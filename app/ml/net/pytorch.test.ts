@@ -242,7 +242,8 @@ describe('the export of a trained project, in PyTorch (twin + an adapted block +
     const ms = performance.now() - started;
     const events = ok(r).trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number | string>);
     const evals = events.filter((e) => e.event === 'eval');
-    console.log(`torchrun, 2 processes, 1 epoch on 6 images: ${(ms / 1000).toFixed(1)} s; loss over the dataset ${Number(evals[0]?.loss).toFixed(4)} → ${Number(evals[1]?.loss).toFixed(4)}`);
+    const epoch = events.find((e) => e.event === 'epoch');
+    console.log(`torchrun, 2 processes, 1 epoch on 6 images: ${(ms / 1000).toFixed(1)} s in all, the epoch's training ${Number(epoch?.seconds).toFixed(1)} s; loss over the dataset ${Number(evals[0]?.loss).toFixed(4)} → ${Number(evals[1]?.loss).toFixed(4)}`);
     expect(events.find((e) => e.event === 'start')).toMatchObject({ images: 6, processes: 2, device: 'cpu' });
     // Each process trains on its half, 3 images in batches of 2: 2 steps (rank 0's are printed).
     expect(events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([1, 2]);
@@ -263,6 +264,16 @@ describe('the export of a trained project, in PyTorch (twin + an adapted block +
 
 describe('networks the script cannot build are refused with a message', () => {
   beforeAll(useWasm);
+
+  it('the script names a file that is not an export', () => {
+    requireTorch();
+    const dir = mkdtempSync(join(tmpdir(), 'headstart-torch-bad-'));
+    const notModel = join(dir, 'model.npz');
+    writeFileSync(notModel, 'not a zip');
+    const r = python([SCRIPT, 'predict', notModel, join(FIXTURES, 'test', 'face', 'blush.png')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`${notModel}: not a Headstart PyTorch export (File is not a zip file)`);
+  }, 60_000);
 
   it('Keras MobileNetV2 1.0 with a one-layer head is width 1.0, head [1280, 2]; a wrong label count is named', async () => {
     const spec = BACKBONES.mobilenet_v2_100;
