@@ -246,7 +246,9 @@ export const test = base.extend<{ app: HeadstartPage; freshProfile: boolean }>({
     if (freshProfile || storageState !== undefined || !baseURL) return use(storageState);
     const choice = await rememberedBackend(browser, baseURL, userAgent);
     const origin = new URL(baseURL).origin;
-    await use(choice ? { cookies: [], origins: [{ origin, localStorage: [{ name: 'headstart.backend', value: choice }] }] } : undefined);
+    // A returning user has also been told once that the browser may clear the project (app/state/storage.ts).
+    const told = { name: 'headstart.evictionTold', value: 'e2e/app.ts' };
+    await use({ cookies: [], origins: [{ origin, localStorage: [told, ...(choice ? [{ name: 'headstart.backend', value: choice }] : [])] }] });
   },
   app: async ({ page }, use) => {
     const errors: string[] = [];

@@ -1,5 +1,6 @@
 /** Small helpers every command module shares. */
 import { workerApi } from '../worker/client';
+import { storageProblem } from '../platform/db';
 import { storageEstimate } from '../platform/storage';
 import { useStore, type HeadstartState, type Notice, type NoticeCause } from './store';
 
@@ -42,7 +43,8 @@ export async function refreshMemory(): Promise<void> {
 
 export async function refreshStorage(): Promise<void> {
   try {
-    set({ storage: await storageEstimate() });
+    const [estimate, problem] = await Promise.all([storageEstimate(), storageProblem()]);
+    set({ storage: { ...estimate, available: problem === null } });
   } catch {
     // Storage estimates are informative only.
   }

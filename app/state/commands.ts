@@ -7,6 +7,7 @@ export { exportDataset, importFolder, importZip } from './datasetCommands';
 export { loadModel, recoverFromWorkerCrashes, requestedBackend } from './model';
 export { addClass, moveClass, renameClass, setActiveClass, validateClassName } from './classes';
 export { deleteAllData, deleteClass, deleteSamples, undoDelete } from './deletion';
-export { addFiles, keepStorage } from './ingest';
+export { addFiles } from './ingest';
+export { keepStorage } from './storage';
 export { clearSelection, moveSamples, toggleSelected } from './samples';
 export { predict, stopTraining, train, updateSettings } from './training';

@@ -36,10 +36,11 @@ export async function importZip(zip: File): Promise<void> {
 
 /** Downloads every image, byte for byte, as <class>/<file> in a zip. */
 export async function exportDataset(): Promise<void> {
-  const { samples } = await db.loadProject();
-  const classes = get().classes.map((c) => ({
+  const shown = get().classes;
+  const samples = new Map((await db.getSamples(shown.flatMap((c) => c.sampleIds))).map((x) => [x.id, x]));
+  const classes = shown.map((c) => ({
     name: c.name,
-    files: c.sampleIds.map((id) => samples.find((x) => x.id === id)).filter((x) => x !== undefined).map((x) => ({ name: x.name, blob: x.blob })),
+    files: c.sampleIds.map((id) => samples.get(id)).filter((x) => x !== undefined).map((x) => ({ name: x.name, blob: x.blob })),
   }));
   downloadBlob(await writeDatasetZip(classes), 'headstart-dataset.zip');
 }

@@ -89,7 +89,7 @@ export function undoDelete(): Promise<void> {
       throw error;
     }
     const known = new Set(get().classes.map((c) => c.id));
-    await ingestAndSave(last.samples.filter((x) => known.has(x.classId)).map(toInput), 'restored', signal);
+    await ingestAndSave(last.samples.filter((x) => known.has(x.classId)).map((x) => ({ ...toInput(x), blob: x.blob })), 'restored', signal);
   }).then(() => undefined);
 }
 

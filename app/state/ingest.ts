@@ -5,12 +5,12 @@
  * back out of the worker, so the worker, IndexedDB and the screen always hold the same images.
  */
 import * as db from '../platform/db';
-import { requestPersistence } from '../platform/storage';
 import { callback, workerApi } from '../worker/client';
 import type { SampleInput, SampleResult } from '../worker/protocol';
 import { get, markStale, message, notify, refreshMemory, refreshStorage, set } from './base';
 import { runCommand } from './queue';
 import { projectRecord, showSamples } from './samples';
+import { askToKeepStorageOnce } from './storage';
 
 type Accepted = Extract<SampleResult, { ok: true }>;
 
@@ -63,7 +63,7 @@ export async function ingest(
 }
 
 /** Adds samples: the worker embeds them, then each batch is saved in one transaction and shown. */
-export async function ingestAndSave(inputs: SampleInput[], verb: 'added' | 'restored', signal: AbortSignal): Promise<void> {
+export async function ingestAndSave(inputs: (SampleInput & { blob: Blob })[], verb: 'added' | 'restored', signal: AbortSignal): Promise<void> {
   if (inputs.length === 0) return;
   const byId = new Map(inputs.map((x) => [x.id, x]));
   let saved = 0;
@@ -72,8 +72,8 @@ export async function ingestAndSave(inputs: SampleInput[], verb: 'added' | 'rest
     const counts = new Map(get().classes.map((c) => [c.id, c.sampleIds.length]));
     // A class deleted meanwhile keeps nothing (its delete cancels this ingest; this is the backstop).
     const kept = accepted.filter((r) => counts.has((byId.get(r.id) as SampleInput).classId));
-    const records = kept.map((r) => {
-      const input = byId.get(r.id) as SampleInput;
+    const records = kept.map((r): db.StoredSample => {
+      const input = byId.get(r.id) as SampleInput & { blob: Blob };
       const order = counts.get(input.classId) ?? 0;
       counts.set(input.classId, order + 1);
       return { id: r.id, classId: input.classId, name: r.name, blob: input.blob, hash: r.hash, thumbnail: r.thumbnail, order };
@@ -99,15 +99,6 @@ export async function ingestAndSave(inputs: SampleInput[], verb: 'added' | 'rest
   }
 }
 
-let askedToKeep = false;
-
-/** Once the project holds images, ask the browser (silently) not to evict its storage. */
-function askToKeepStorageOnce(): void {
-  if (askedToKeep) return;
-  askedToKeep = true;
-  void requestPersistence().catch(() => false);
-}
-
 /** Adds image files to a class: the worker decodes and embeds each once; bad files are named in a notice. */
 export function addFiles(classId: string, files: readonly File[]): Promise<void> {
   const name = get().classes.find((c) => c.id === classId)?.name ?? 'a class';
@@ -118,16 +109,4 @@ export function addFiles(classId: string, files: readonly File[]): Promise<void>
       signal,
     ),
   ).then(() => undefined);
-}
-
-/** Asks the browser to keep the project's storage (not evict it under pressure). */
-export async function keepStorage(): Promise<void> {
-  let granted = false;
-  try {
-    granted = await requestPersistence();
-  } catch {
-    // Treated as not granted.
-  }
-  notify('info', granted ? 'The browser will keep this project’s storage.' : 'The browser did not grant persistent storage; it may evict data when space runs low.');
-  await refreshStorage();
 }

@@ -1,8 +1,9 @@
 /** Starting the worker, choosing the backend, loading the backbone, restoring the saved project. */
 import { callback, onWorkerCrash, workerApi, workerDied } from '../worker/client';
 import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend } from '../worker/protocol';
-import { get, message, notify, refreshMemory, set } from './base';
+import { get, message, notify, refreshMemory, refreshStorage, set } from './base';
 import { forgetShownProject, restoreProject } from './project';
+import { checkStorage } from './storage';
 
 const REMEMBER_KEY = 'headstart.backend';
 
@@ -23,8 +24,10 @@ function readRemembered(): RememberedBackend | null {
 export async function loadModel(avoid: BackendName[] = []): Promise<void> {
   set({ model: { status: 'loading', info: null, error: null } });
   try {
+    const persist = await checkStorage();
     const info = await workerApi().init(
       {
+        persist,
         backend: requestedBackend(location.search),
         backboneId: new URLSearchParams(location.search).get('backbone') ?? undefined,
         baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
@@ -39,7 +42,7 @@ export async function loadModel(avoid: BackendName[] = []): Promise<void> {
   } catch (error) {
     set({ model: { status: 'error', info: null, error: message(error) } });
   }
-  await refreshMemory();
+  await Promise.all([refreshMemory(), refreshStorage()]);
 }
 
 

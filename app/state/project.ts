@@ -5,6 +5,7 @@ import { get, set } from './base';
 import { ingest } from './ingest';
 import { runCommand } from './queue';
 import { showSamples, toInput } from './samples';
+import { askToKeepStorageOnce } from './storage';
 import { initialState } from './store';
 import { forgetAllThumbnails } from './thumbnails';
 
@@ -23,11 +24,14 @@ export function restoreProject(): Promise<void> {
     if (orphans.length > 0) await db.deleteSamples(orphans.map((x) => x.id), project);
     set({ settings: { ...get().settings, ...project.settings }, classes: project.classes.map((c) => ({ ...c, sampleIds: [] })) });
     const byId = new Map(kept.map((x) => [x.id, x]));
+    // Without storage the worker keeps no originals of its own: a new worker is given them.
+    const inputs = (await db.storageProblem()) ? await db.getSamples(kept.map((x) => x.id)) : kept;
     // Already saved: each batch is only shown.
-    await ingest(kept.map(toInput), 'restored', signal, async (accepted) => {
-      showSamples(accepted.map((r) => byId.get(r.id) as db.StoredSample));
+    await ingest(inputs.map(toInput), 'restored', signal, async (accepted) => {
+      showSamples(accepted.map((r) => byId.get(r.id) as db.SavedSample));
       return [];
     });
+    if (kept.length > 0) askToKeepStorageOnce();
     const summary = await workerApi().restoreHead();
     if (summary) set({ training: { status: 'trained', history: summary.history, summary, error: null, stale: false } });
   }).then(() => undefined);

@@ -26,7 +26,8 @@ export function saveProject(): Promise<void> {
   }).then(() => undefined);
 }
 
-export const toInput = (x: db.StoredSample): SampleInput => ({ id: x.id, classId: x.classId, name: x.name, blob: x.blob, hash: x.hash, thumbnail: x.thumbnail });
+/** A saved sample as the worker takes it back: with its file when given one, else the worker reads it from storage if it needs it. */
+export const toInput = (x: db.SavedSample & { blob?: Blob }): SampleInput => ({ id: x.id, classId: x.classId, name: x.name, blob: x.blob, hash: x.hash, thumbnail: x.thumbnail });
 
 /** Shows samples the worker accepted: appends them to their classes, with thumbnails. */
 export function showSamples(added: { id: string; classId: string; name: string; thumbnail: Blob }[]): void {

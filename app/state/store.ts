@@ -47,7 +47,8 @@ export interface HeadstartState {
   settings: HeadSettings;
   prediction: { status: 'idle' | 'running' | 'done' | 'error'; scores: ClassScore[]; imageUrl: string | null; error: string | null };
   memory: MemoryInfo | null;
-  storage: { usage: number; quota: number; persisted: boolean } | null;
+  /** The browser's storage figures; `available` false: nothing can be stored, the project lives in this tab (db.ts). */
+  storage: { usage: number; quota: number; persisted: boolean; available: boolean } | null;
   notices: Notice[];
 }
 

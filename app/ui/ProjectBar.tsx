@@ -10,10 +10,10 @@ export function ProjectBar() {
   return (
     <div className="project-bar">
       <span data-testid="storage-usage">
-        {storage ? `Saved in this browser: ${mb(storage.usage)} used of ${mb(storage.quota)}` : 'Saved in this browser'}
+        {!storage ? 'Saved in this browser' : !storage.available ? 'Not saved: this browser offers no storage here, so the project lasts until this tab closes' : `Saved in this browser: ${mb(storage.usage)} used of ${mb(storage.quota)}`}
         {storage?.persisted ? ' (kept)' : ''}
       </span>
-      {storage && !storage.persisted && (
+      {storage?.available && !storage.persisted && (
         <button type="button" onClick={() => void keepStorage()}>
           Keep my data
         </button>

@@ -57,6 +57,7 @@ export const api = {
       cutsComputed: 0,
       byHash: new Map(),
       persist: options.persist ?? true,
+      originals: options.persist === false ? new Map() : null,
       baseUrl: options.baseUrl,
     });
     return {
@@ -83,6 +84,7 @@ export const api = {
       dropAdapted(s);
       dropViews(s);
       s.byHash.clear();
+      s.originals?.clear();
     });
   },
 

@@ -8,7 +8,7 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
-import { decode, embedBothViews, exclusive, forgetCuts, forgetViews, ready, yieldToEvents, type Session } from './session';
+import { decode, embedBothViews, exclusive, forgetCuts, forgetViews, originalsOf, ready, yieldToEvents, type Session } from './session';
 
 /** An image's embeddings as seen and mirrored left-right. */
 interface Views {
@@ -52,6 +52,13 @@ function forgetHashes(s: Session, ids: Set<string>): void {
   for (const [hash, owner] of s.byHash) if (ids.has(owner.id)) s.byHash.delete(hash);
 }
 
+/** The sample's file: as given, or (a restored sample) its stored original. */
+async function fileOf(s: Session, sample: SampleInput): Promise<Blob> {
+  const blob = sample.blob ?? (await originalsOf(s, [sample.id]))[0]?.blob;
+  if (!blob) throw new Error('its original file is not in the browser storage');
+  return blob;
+}
+
 /**
  * Hashes and decodes a batch, refuses duplicates (of the project or within the batch) and looks up
  * stored embeddings. New files go to the decoder before the first await, so they are hashed and
@@ -61,7 +68,7 @@ async function prepareBatch(s: Session, batch: SampleInput[], fail: (sample: Sam
   const size = s.backbone.spec.inputSize;
   const uncached = batch.filter((sample) => !s.cache.has(sample.id));
   // A saved sample (hash and thumbnail known) is decoded only if its embedding is gone.
-  const started = uncached.map((sample) => (sample.hash && sample.thumbnail ? null : decode(sample.blob, size)));
+  const started = uncached.map((sample) => (sample.hash && sample.thumbnail ? null : sample.blob ? decode(sample.blob, size) : fileOf(s, sample).then((blob) => decode(blob, size))));
   const outcomes = await Promise.all(
     uncached.map(async (sample, i) => {
       try {
@@ -95,7 +102,7 @@ async function prepareBatch(s: Session, batch: SampleInput[], fail: (sample: Sam
       try {
         const stored = known[i];
         if (stored && sample.thumbnail) return { sample, hash, stored, thumbnail: sample.thumbnail, image: null };
-        const decoded = image ?? (await decode(sample.blob, size)).image;
+        const decoded = image ?? (await decode(await fileOf(s, sample), size)).image;
         return { sample, hash, stored, thumbnail: decoded.thumbnail, image: decoded };
       } catch (error) {
         s.byHash.delete(hash);
@@ -172,7 +179,11 @@ export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: 
           releaseHashes(s, good);
           throw error;
         }
-        for (const g of good) pending.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
+        for (const g of good) {
+          pending.push({ id: g.sample.id, name: g.sample.name, ok: true, thumbnail: g.thumbnail, hash: g.hash });
+          // Without storage, the worker keeps the files it will need to decode again (augmented views, fine-tuning).
+          if (s.originals && g.sample.blob) s.originals.set(g.sample.id, g.sample.blob);
+        }
         done += batches[k].length;
         const results = pending;
         pending = [];
@@ -204,6 +215,7 @@ export function forget(ids: string[]): Promise<void> {
     forgetCuts(s, ids);
     forgetViews(s, ids);
     forgetHashes(s, new Set(ids));
+    for (const id of ids) s.originals?.delete(id);
   });
 }
 

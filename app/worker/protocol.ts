@@ -27,7 +27,10 @@ export interface InitOptions {
   backboneId?: string;
   /** A previous auto choice for this device, if the UI remembered one. */
   remembered?: RememberedBackend | null;
-  /** Keep embeddings and the trained head in IndexedDB (default true). */
+  /**
+   * Keep embeddings and the trained head in IndexedDB and read stored originals from it (default true);
+   * false (no storage in this browser) keeps the originals of the samples it is given in the worker's memory.
+   */
   persist?: boolean;
   /** Backends `auto` must not pick (one that just failed, e.g. a lost GPU device). */
   avoid?: BackendName[];
@@ -55,7 +58,8 @@ export interface SampleInput {
   id: string;
   classId: string;
   name: string;
-  blob: Blob;
+  /** The file; left out when restoring a saved sample, whose original the worker reads from storage only if it must decode it. */
+  blob?: Blob;
   /** Known when restoring a saved sample: with a stored embedding, nothing is decoded or embedded. */
   hash?: string;
   thumbnail?: Blob;

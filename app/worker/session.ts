@@ -8,7 +8,7 @@ import type { Backbone } from '../ml/backbone';
 import { disposeBlocks, type AdaptedBlocks } from '../ml/blocks';
 import type { EmbeddingCache } from '../ml/embeddingCache';
 import { pixelsToBatch } from '../ml/preprocess';
-import { getSamples } from '../platform/db';
+import { getOriginals } from '../platform/db';
 import type { DecodedImage } from './decode';
 import { createDecoder } from './decoder';
 
@@ -35,6 +35,8 @@ export interface Session {
   /** Content hash → the sample holding that image, to refuse duplicates. */
   byHash: Map<string, { id: string; name: string }>;
   persist: boolean;
+  /** Without storage (persist false): each sample's original file, by sample id, for decodeStored. */
+  originals: Map<string, Blob> | null;
   baseUrl: string;
 }
 
@@ -129,9 +131,19 @@ let busy: Promise<unknown> = Promise.resolve();
 /** Decodes images beside this worker (see decoder.ts). */
 export const decode = createDecoder();
 
-/** The stored originals of these samples (IndexedDB), decoded; samples no longer stored are left out. */
+/** The original files of these samples: from IndexedDB, or the worker's memory without storage; samples no longer there are left out. */
+export async function originalsOf(s: Session, ids: string[]): Promise<{ id: string; blob: Blob }[]> {
+  const held = s.originals;
+  if (!held) return getOriginals(ids);
+  return ids.flatMap((id) => {
+    const blob = held.get(id);
+    return blob ? [{ id, blob }] : [];
+  });
+}
+
+/** The stored originals of these samples, decoded; samples no longer stored are left out. */
 export async function decodeStored(s: Session, ids: string[]): Promise<{ id: string; image: DecodedImage }[]> {
-  const stored = await getSamples(ids);
+  const stored = await originalsOf(s, ids);
   return Promise.all(stored.map(async (sample) => ({ id: sample.id, image: (await decode(sample.blob, s.backbone.spec.inputSize)).image })));
 }
 
