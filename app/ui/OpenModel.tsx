@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { openModel, predictWithOpenedModel } from '../state/modelExport';
+import { openModel, predictWithOpenedModel, useModelFiles } from '../state/modelExport';
 import type { ClassScore } from '../worker/protocol';
 
 /**
@@ -7,7 +7,7 @@ import type { ClassScore } from '../worker/protocol';
  * here without training. The project (classes, images, trained model) is left as it is.
  */
 export function OpenModel() {
-  const [opened, setOpened] = useState<{ modelName: string; labels: string[] } | null>(null);
+  const opened = useModelFiles((s) => s.opened);
   const [scores, setScores] = useState<ClassScore[] | null>(null);
   return (
     <div className="open-model">
@@ -21,7 +21,7 @@ export function OpenModel() {
           onChange={(e) => {
             const files = Array.from(e.target.files ?? []);
             e.target.value = '';
-            if (files.length > 0) void openModel(files).then((m) => m && (setOpened(m), setScores(null)));
+            if (files.length > 0) void openModel(files).then((m) => m && setScores(null));
           }}
         />
       </label>

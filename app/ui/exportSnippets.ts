@@ -117,7 +117,7 @@ const PYTHON_PREPARE = `def prepare(path, statement):
 /** TFLite in Python with LiteRT's interpreter (float32 and int8 alike). */
 export const TFLITE_PYTHON_SNIPPET = `# python3 classify.py model.tflite photo.jpg   (pip install ai-edge-litert pillow numpy;
 # with tflite-runtime instead: from tflite_runtime.interpreter import Interpreter)
-import json, sys
+import json, sys, zipfile
 import numpy as np
 from PIL import Image, ImageOps
 from ai_edge_litert.interpreter import Interpreter
@@ -125,7 +125,8 @@ from ai_edge_litert.interpreter import Interpreter
 ${PYTHON_PREPARE}
 
 model_path, image_path = sys.argv[1:3]
-statement = json.load(open("headstart.json"))  # beside model.tflite in the zip
+with zipfile.ZipFile(model_path) as packed:  # headstart.json and labels.txt travel inside the model too
+    statement = json.loads(packed.read("headstart.json"))
 interpreter = Interpreter(model_path=model_path)
 interpreter.allocate_tensors()
 given, answer = interpreter.get_input_details()[0], interpreter.get_output_details()[0]

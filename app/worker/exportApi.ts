@@ -1,9 +1,8 @@
 /** The trained classifier as a standalone model (Teachable Machine's layout): the worker side of "Export model". */
 import * as tf from '@tensorflow/tfjs';
-import { exportSourceSpec } from '../ml/backbones';
 import { exportFiles, type ExportFile } from '../ml/exportFiles';
-import { adaptedWeights } from '../ml/blocks';
 import { buildExportModel } from '../ml/exportModel';
+import { exportFormat, trainedSource } from './exportFormats';
 import { closeOpenedModel, openModel, predictWithOpened } from './openModelApi';
 import { exclusive, ready } from './session';
 
@@ -18,21 +17,14 @@ export interface ExportRequest {
 export function exportModel(request: ExportRequest): Promise<ExportFile[]> {
   return exclusive(async () => {
     const s = ready();
-    if (!s.head) throw new Error('Train the model before exporting it.');
-    const units = s.head.outputs[0].shape[1];
-    if (request.labels.length !== units) throw new Error(`${request.labels.length} labels for a model with ${units} classes`);
-    const spec = exportSourceSpec(s.backbone.spec);
-    const artifacts = await tf.io.http(new URL(`models/${spec.folder}/model.json`, s.baseUrl).href).load!();
-    // With test-time flip the app averages each image and its mirror: so does the exported model.
-    // Adapted blocks replace the twin's weights of the same layers, so the export predicts as the app does.
-    const weights = s.adapted ? adaptedWeights(s.adapted) : undefined;
-    const model = await buildExportModel(artifacts, spec.cutPoint, s.head, request.modelName, { testTimeFlip: s.headTestTimeFlip, weights });
+    const { spec, artifacts, head, weights, testTimeFlip } = await trainedSource(s, request.labels);
+    const model = await buildExportModel(artifacts, spec.cutPoint, head, request.modelName, { testTimeFlip, weights });
     return exportFiles(model, {
       tfjsVersion: tf.version.tfjs,
       packageName: 'headstart',
       packageVersion: request.appVersion,
       timeStamp: new Date().toISOString(),
-      userMetadata: { backbone: spec.id, adaptedBlocks: s.adapted?.count ?? 0, testTimeFlip: s.headTestTimeFlip, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
+      userMetadata: { backbone: spec.id, adaptedBlocks: s.adapted?.count ?? 0, testTimeFlip, input: 'RGB, the centred square scaled to 224×224, transparent pixels on white, x/127 − 1' },
       modelName: request.modelName,
       labels: request.labels,
       imageSize: spec.inputSize,
@@ -41,5 +33,5 @@ export function exportModel(request: ExportRequest): Promise<ExportFile[]> {
   });
 }
 
-/** The worker API's model-file jobs: export the trained model; open an exported one to preview with. */
-export const modelFilesApi = { exportModel, openModel, predictWithOpened, closeOpenedModel };
+/** The worker API's model-file jobs: export the trained model (TF.js, or another format); open an exported one to preview with. */
+export const modelFilesApi = { exportModel, exportFormat, openModel, predictWithOpened, closeOpenedModel };

@@ -6,8 +6,9 @@ import type { BackbonePart } from '../ml/backboneParts';
 import type { EpochReport } from '../ml/head';
 import type { HeadSettings } from '../ml/settings';
 import type { MeasuredImage, Metrics } from '../ml/metrics';
+import type { Preprocessing } from '../ml/net/network';
 
-export type { EpochReport, HeadSettings, MeasuredImage, Metrics };
+export type { EpochReport, HeadSettings, MeasuredImage, Metrics, Preprocessing };
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -203,4 +204,53 @@ export interface HeatMap {
 export interface ExplainedPrediction {
   scores: ClassScore[];
   heatMap: HeatMap;
+}
+
+/** The formats "Export model" writes besides the TF.js zip (worker/exportFormats.ts). */
+export const EXPORT_FORMATS = ['tflite', 'tflite-int8', 'onnx', 'pytorch'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface FormatExportRequest {
+  format: ExportFormat;
+  /** Class names in the head's output order. */
+  labels: string[];
+  modelName: string;
+  /** The app's version, written into the file where the format has a place for it. */
+  appVersion: string;
+  /** The images the trained model was measured on (held out), by sample id: the int8 model's agreement is counted on them. */
+  measured: string[];
+  /** Whether `measured` are held-out images ('validation') or, with too few to hold any out, the training images. */
+  scope: 'validation' | 'training';
+  /** The augmented views the head learned from (its summary's), so int8 calibration sees them too; null without. */
+  views: { views: number; kinds: string[] } | null;
+  /** The most memory the export may use on this device (the page's estimate), in bytes; null when unknown. */
+  deviceBudgetBytes: number | null;
+}
+
+/** 'building': the network from the trained model; 'calibrating': images measured (done of total); 'writing'; 'checking': held-out images compared. */
+export interface FormatProgress {
+  phase: 'building' | 'calibrating' | 'writing' | 'checking';
+  done: number;
+  total: number;
+}
+
+/** How the int8 model compares with the app: its size against the float32 file's and its top class on the measured images. */
+export interface Int8Report {
+  floatBytes: number;
+  calibrationImages: number;
+  /** Images whose top class is the app's, of those measured, and which images those are ('validation': held out). */
+  agree: number;
+  total: number;
+  scope: 'validation' | 'training';
+  /** Largest |probability difference| from the app's over those images. */
+  maxDiff: number;
+}
+
+export interface FormatExportResult {
+  format: ExportFormat;
+  /** The model file (model.tflite, model.onnx or model.npz) and the preprocessing statement beside it. */
+  model: Uint8Array;
+  statement: Preprocessing;
+  ms: number;
+  int8?: Int8Report;
 }

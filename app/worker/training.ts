@@ -8,6 +8,7 @@ import { adaptBlocks, adaptedParams, adaptedParts, checkCutBudget, predictAdapte
 import { augmentedFor, augmentOf, ensureViews, kindsOf, viewBytes } from './augmentedViews';
 import { persistHead } from './headStore';
 import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
+import type { DecodedImage } from './decode';
 import { decode, embedBothViews, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
 
 let stopRequested = false;
@@ -130,18 +131,25 @@ export function stop(): void {
   stopRequested = true;
 }
 
+/** The trained model's class probabilities [1, classes] for a decoded image, as the app answers (the caller disposes them). */
+export function appProbabilities(s: Session, image: DecodedImage): tf.Tensor2D {
+  const head = s.head;
+  if (!head) throw new Error('Train the model before predicting.');
+  if (s.adapted) return predictAdapted(s, image);
+  return tf.tidy(() => {
+    if (!s.headTestTimeFlip) return predictHead(head, embedDecoded(s.backbone, [image]));
+    const { plain, mirror } = embedBothViews(s.backbone, [image]);
+    return predictHead(head, plain, mirror);
+  });
+}
+
 /** Class probabilities for one image, best first. */
 export function predict(blob: Blob): Promise<ClassScore[]> {
   return exclusive(async () => {
     const s = ready();
     if (!s.head) throw new Error('Train the model before predicting.');
     const { image } = await decode(blob, s.backbone.spec.inputSize);
-    const head = s.head;
-    const probs = s.adapted ? predictAdapted(s, image) : tf.tidy(() => {
-      if (!s.headTestTimeFlip) return predictHead(head, embedDecoded(s.backbone, [image]));
-      const { plain, mirror } = embedBothViews(s.backbone, [image]);
-      return predictHead(head, plain, mirror);
-    });
+    const probs = appProbabilities(s, image);
     const values = await probs.data();
     probs.dispose();
     return s.headClassIds.map((classId, i) => ({ classId, probability: values[i] })).sort((a, b) => b.probability - a.probability);
