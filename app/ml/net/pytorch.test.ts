@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +101,7 @@ describe('writePytorch', () => {
   beforeAll(requireTorch);
 
   it('writes .npy files NumPy reads back exactly: shapes, values, headers aligned to 64 bytes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'npy-'));
+    const dir = mkdtempSync(join(tmpdir(), 'headstart-npy-'));
     const cases: [number[], Float32Array][] = [
       [[3], Float32Array.from([1.5, -2, 3e-8])],
       [[2, 3, 1, 1], Float32Array.from([0, 1, 2, 3, 4, Number.NaN])],
@@ -111,6 +111,7 @@ describe('writePytorch', () => {
     const read = ok(python(['-c', `import numpy as np, json; print(json.dumps([[list(a.shape), str(a.dtype), [None if x != x else float(x) for x in a.ravel()]] for a in (np.load('${dir}/%d.npy' % i) for i in range(3))]))`]));
     expect(JSON.parse(read)).toEqual(cases.map(([shape, data]) => [shape, 'float32', Array.from(data, (x) => (Number.isNaN(x) ? null : x))]));
     for (const [shape, data] of cases) expect(npy(shape, data).length % 64).toBe((data.length * 4) % 64);
+    rmSync(dir, { recursive: true, force: true });
     expect(() => npy([2, 2], new Float32Array(3))).toThrow('shape [2, 2] holds 4 values, 3 given');
   });
 
@@ -155,6 +156,7 @@ describe('the export of a trained project, in PyTorch (twin + an adapted block +
   }, 300_000);
 
   afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
     project?.dispose();
     if (adapted) disposeBlocks(adapted);
     twin?.dispose();
@@ -273,6 +275,7 @@ describe('networks the script cannot build are refused with a message', () => {
     const r = python([SCRIPT, 'predict', notModel, join(FIXTURES, 'test', 'face', 'blush.png')]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`${notModel}: not a Headstart PyTorch export (File is not a zip file)`);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('Keras MobileNetV2 1.0 with a one-layer head is width 1.0, head [1280, 2]; a wrong label count is named', async () => {
