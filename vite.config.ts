@@ -22,7 +22,7 @@ const CSP = [
   "img-src 'self' blob: data:",
   "style-src 'self'",
   "font-src 'self'",
-  "manifest-src 'self'",
+  // No manifest-src: default-src 'self' covers the web app manifest (CSP3), and WebKit reports manifest-src as unrecognised.
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

@@ -192,3 +192,40 @@ test('where IndexedDB cannot be opened, the app says so once and keeps the proje
   await expect(notice).toHaveCount(1);
   await expect(page.getByTestId('notice').filter({ hasText: 'browser has not promised' })).toHaveCount(0);
 });
+
+test('persistence is asked for once the project holds images; refused, the user is told once what may happen and what to do', async ({ app, page }) => {
+  await page.addInitScript(() => {
+    // A first visit (not told yet) in this tab only; later loads keep what the app remembered.
+    if (!sessionStorage.getItem('first-load-done')) {
+      localStorage.removeItem('headstart.evictionTold');
+      sessionStorage.setItem('first-load-done', '1');
+    }
+    const scope = window as typeof window & { persistCalls: number };
+    scope.persistCalls = 0;
+    const original = navigator.storage.persist.bind(navigator.storage);
+    navigator.storage.persist = () => {
+      scope.persistCalls++;
+      return original();
+    };
+  });
+  const calls = () => page.evaluate(() => (window as typeof window & { persistCalls: number }).persistCalls);
+  const warning = page.getByTestId('notice').filter({ hasText: 'has not promised to keep' });
+  await app.open();
+  await app.addClass('fruit');
+  expect(await calls()).toBe(0);
+  await expect(warning).toHaveCount(0);
+  await app.addImages(0, images('train', 'fruit', 2), 2);
+  // Headless Chromium refuses persistence to a site it has no engagement with.
+  await expect(warning).toHaveCount(1);
+  await expect(warning).toContainText('install Headstart');
+  await expect(warning).toContainText('Download project');
+  expect(await calls()).toBe(1);
+  await app.addImages(0, images('train', 'fruit', 4).slice(2), 4);
+  await expect(page.getByTestId('notice')).toHaveCount(1);
+  expect(await calls()).toBe(1);
+
+  // Told once: after a reload the project is asked for again (a browser may grant it later), silently.
+  await app.reload();
+  await expect.poll(calls).toBe(1);
+  await expect(warning).toHaveCount(0);
+});
