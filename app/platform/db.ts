@@ -27,6 +27,14 @@ export interface StoredClass {
 export interface StoredProject {
   classes: StoredClass[];
   settings: HeadSettings;
+  /** What Check labels was told to keep (absent in projects saved before it). */
+  kept?: KeptLabels;
+}
+
+/** Check labels' "Keep": an image's label confirmed (sample id → the class it was kept in), and pairs of images kept as not duplicates ("a+b", ids sorted). */
+export interface KeptLabels {
+  labels: Record<string, string>;
+  pairs: string[];
 }
 
 /** Bytes as IndexedDB keeps them in every engine and mode. */

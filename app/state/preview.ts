@@ -5,8 +5,8 @@
 import { create } from 'zustand';
 import { thresholdFromMeasured } from '../ml/metrics';
 import type { ClassScore, TrainSummary } from '../worker/protocol';
-import { workerApi } from '../worker/client';
 import { message, set as setMain } from './base';
+import { classify } from './heatMap';
 
 export const DEFAULT_THRESHOLD = 0.6;
 
@@ -45,7 +45,7 @@ export function setLive(live: boolean): void {
 /** Classifies one camera frame; the bars show it without an image (the video is the image). */
 export async function classifyFrame(frame: Blob): Promise<void> {
   try {
-    const scores = await workerApi().predict(frame);
+    const scores = await classify(frame);
     setMain((s) => {
       if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
       return { prediction: { status: 'done', scores, imageUrl: null, error: null } };

@@ -22,7 +22,7 @@ export function restoreProject(): Promise<void> {
     // Rows of a class that no longer exists (left by an older version) are cleared, not kept hidden.
     const orphans = samples.filter((x) => !classIds.has(x.classId));
     if (orphans.length > 0) await db.deleteSamples(orphans.map((x) => x.id), project);
-    set({ settings: { ...get().settings, ...project.settings }, classes: project.classes.map((c) => ({ ...c, sampleIds: [] })) });
+    set({ settings: { ...get().settings, ...project.settings }, classes: project.classes.map((c) => ({ ...c, sampleIds: [] })), kept: project.kept ?? { labels: {}, pairs: [] } });
     const byId = new Map(kept.map((x) => [x.id, x]));
     // Without storage the worker keeps no originals of its own: a new worker is given them.
     const inputs = (await db.storageProblem()) ? await db.getSamples(kept.map((x) => x.id)) : kept;

@@ -11,8 +11,14 @@ import type { HeadstartState, Sample } from './store';
 import { forgetThumbnails, keepThumbnails } from './thumbnails';
 
 /** The saved project's plain record, derived from the store. */
-export function projectRecord(s: Pick<HeadstartState, 'classes' | 'settings'> = get()): db.StoredProject {
-  return { classes: s.classes.map(({ id, name }) => ({ id, name })), settings: s.settings };
+export function projectRecord(s: Pick<HeadstartState, 'classes' | 'settings' | 'kept'> = get()): db.StoredProject {
+  // Only what Check labels kept of images still in the project.
+  const present = new Set(s.classes.flatMap((c) => c.sampleIds));
+  const kept: db.KeptLabels = {
+    labels: Object.fromEntries(Object.entries(s.kept.labels).filter(([id]) => present.has(id))),
+    pairs: s.kept.pairs.filter((pair) => pair.split('+').every((id) => present.has(id))),
+  };
+  return { classes: s.classes.map(({ id, name }) => ({ id, name })), settings: s.settings, kept };
 }
 
 /** Saves the project record (class names and order, settings) after the commands queued before it. */

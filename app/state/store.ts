@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 import type { ClassScore, EpochReport, HeadSettings, IngestProgress, MemoryInfo, ModelInfo, TrainSummary } from '../worker/protocol';
+import type { KeptLabels } from '../platform/db';
 
 export interface ClassInfo {
   id: string;
@@ -50,6 +51,8 @@ export interface HeadstartState {
   /** The browser's storage figures; `available` false: nothing can be stored, the project lives in this tab (db.ts). */
   storage: { usage: number; quota: number; persisted: boolean; available: boolean } | null;
   notices: Notice[];
+  /** Check labels' "Keep" (saved with the project): those images and pairs are not listed again. */
+  kept: KeptLabels;
 }
 
 export const initialState = (): HeadstartState => ({
@@ -65,6 +68,7 @@ export const initialState = (): HeadstartState => ({
   memory: null,
   storage: null,
   notices: [],
+  kept: { labels: {}, pairs: [] },
 });
 
 export const useStore = create<HeadstartState>()(() => initialState());

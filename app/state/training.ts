@@ -1,6 +1,7 @@
 /** Training, stopping, settings and prediction. */
 import { callback, workerApi } from '../worker/client';
 import { get, message, notify, refreshMemory, set } from './base';
+import { classify } from './heatMap';
 import { runCommand } from './queue';
 import { saveProject } from './samples';
 import type { HeadstartState } from './store';
@@ -59,7 +60,7 @@ export async function predict(file: File): Promise<void> {
   if (previous) URL.revokeObjectURL(previous);
   set({ prediction: { status: 'running', scores: [], imageUrl: URL.createObjectURL(file), error: null } });
   try {
-    const scores = await workerApi().predict(file);
+    const scores = await classify(file);
     set((s) => ({ prediction: { ...s.prediction, status: 'done', scores } }));
   } catch (error) {
     set((s) => ({ prediction: { ...s.prediction, status: 'error', error: `${file.name}: ${message(error)}` } }));

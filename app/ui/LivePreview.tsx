@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { grabCentreSquare } from '../platform/camera';
 import { classifyFrame, reportFps, setLive, usePreview } from '../state/preview';
 import { CameraPicker } from './CameraPicker';
+import { CameraHeatMap } from './CameraHeatMap';
 import { useCamera } from './useCamera';
 
 /** The model sees 224 px; a larger frame would only cost encoding and decoding. */
@@ -47,6 +48,7 @@ export function LivePreview() {
   return (
     <div className="webcam" data-testid="live-preview">
       <video ref={video} muted playsInline width={224} height={168} aria-label="Live camera picture being classified" />
+      <CameraHeatMap video={video} />
       {error && <p className="error">{error}</p>}
       <div className="webcam-controls">
         <CameraPicker cameras={cameras} inUse={inUse} choose={choose} />

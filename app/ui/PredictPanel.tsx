@@ -1,7 +1,9 @@
 import { predict } from '../state/commands';
 import { useStore } from '../state/store';
 import { DropZone } from './DropZone';
+import { HeatMapToggle } from './HeatMapToggle';
 import { LivePreview } from './LivePreview';
+import { PreviewImage } from './PreviewImage';
 import { ScoreBars } from './ScoreBars';
 import { Threshold } from './Threshold';
 
@@ -31,7 +33,8 @@ export function PredictPanel() {
         </div>
         {!canPredict && <p className="hint">Train the model first, then pick or drop an image here, or use the camera.</p>}
       </DropZone>
-      {prediction.imageUrl && <img className="preview" src={prediction.imageUrl} alt="Image being classified" />}
+      {canPredict && <HeatMapToggle />}
+      <PreviewImage />
       {prediction.status === 'running' && <p>Classifying…</p>}
       {prediction.status === 'error' && <p className="error">{prediction.error}</p>}
       {prediction.status === 'done' && prediction.scores.length > 0 && <ScoreBars scores={prediction.scores} />}

@@ -1,6 +1,7 @@
 import { stopTraining, train } from '../state/commands';
 import { useStore } from '../state/store';
 import { trainBlocker } from '../state/trainReadiness';
+import { LabelCheck } from './LabelCheck';
 import { MetricsView } from './MetricsView';
 import { ProgressBar } from './ProgressBar';
 import { SettingsForm } from './SettingsForm';
@@ -58,6 +59,7 @@ export function TrainPanel() {
         )}
       </div>
       {training.summary && <MetricsView summary={training.summary} />}
+      <LabelCheck />
       <TrainingChart history={training.history.filter((h) => h.phase === 'measure')} />
       <SettingsForm disabled={running} />
     </section>
