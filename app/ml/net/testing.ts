@@ -74,13 +74,18 @@ export function emojiFixtures(size = 224): { train: ImageSet; test: ImageSet } {
   return { train: subset(set, rows('train')), test: subset(set, rows('test')) };
 }
 
+/** The sample dataset: public/samples/tuxpaint-photos/<class>/*.jpg, 3 classes × 12. */
+export const SAMPLE_PHOTOS = join(ROOT, 'public', 'samples', 'tuxpaint-photos');
+/** The larger photo fixture, a superset of the sample dataset: e2e/fixtures/photos/<class>/*.jpg, 3 classes × 20. */
+export const FIXTURE_PHOTOS = join(ROOT, 'e2e', 'fixtures', 'photos');
+
 /**
- * The sample dataset's photos (public/samples/tuxpaint-photos/<class>/*.jpg, 3 classes × 12), decoded by
- * PIL (the app's decoder is the browser's; Node has no JPEG decoder), the centred square at size × size.
+ * Photos listed by a folder's manifest.json (as scripts/make-sample-dataset.mjs writes it: classes and
+ * <class>/<name>.jpg files; by default the sample dataset), decoded by PIL (the app's decoder is the
+ * browser's; Node has no JPEG decoder), the centred square at size × size, in the manifest's order.
  * Needs Pillow in HEADSTART_PYTHON (default /usr/bin/python3).
  */
-export function samplePhotos(size = 224): ImageSet {
-  const folder = join(ROOT, 'public', 'samples', 'tuxpaint-photos');
+export function samplePhotos(size = 224, folder = SAMPLE_PHOTOS): ImageSet {
   const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { classes: string[]; files: { class: string; file: string }[] };
   const paths = manifest.files.map((f) => f.file);
   const python = process.env.HEADSTART_PYTHON ?? '/usr/bin/python3';
@@ -101,7 +106,7 @@ export function samplePhotos(size = 224): ImageSet {
     'sys.stdout.buffer.write(bytes(out))',
   ].join('\n');
   const r = spawnSync(python, ['-c', script, String(size), ...paths.map((p) => join(folder, p))], { maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`decoding the sample photos with ${python} failed (apt-get install python3-pil, or set HEADSTART_PYTHON): ${r.error?.message ?? r.stderr.toString()}`);
+  if (r.status !== 0) throw new Error(`decoding the photos of ${folder} with ${python} failed (apt-get install python3-pil, or set HEADSTART_PYTHON): ${r.error?.message ?? r.stderr.toString()}`);
   const bytes = new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
   if (bytes.length !== paths.length * size * size * 3) throw new Error(`${bytes.length} bytes decoded for ${paths.length} photos at ${size} px`);
   return { bytes: bytes.slice(), count: paths.length, size, paths, classes: manifest.files.map((f) => manifest.classes.indexOf(f.class)), labels: manifest.classes };
