@@ -96,6 +96,7 @@ const before = await missing();
 if (before.length === 0) process.exit(0);
 const reason = await install(before);
 const after = reason.startsWith('installing is switched off') ? before : await missing();
+const why = reason || 'still missing after installing (above)';
 if (after.length === 0) {
   console.log('ensure-test-deps: everything the tests need is installed');
   process.exit(0);
@@ -103,7 +104,7 @@ if (after.length === 0) {
 
 const lines = [
   '',
-  `npm test stops here: ${after.length === 1 ? 'one thing' : `${after.length} things`} its suites need could not be found${reason ? ` (${reason})` : ''}.`,
+  `npm test stops here: ${after.length === 1 ? 'one thing' : `${after.length} things`} its suites need could not be found (${why}).`,
   ...after.map((i) => `  - ${i.what}: ${i.where}${i.variable ? ` (${i.variable} is set; unset it to use Debian's package)` : ''}`),
   'On Debian or Ubuntu, install them with:',
   `  ${aptCommand(after.flatMap((i) => i.apt), !isRoot)}`,
