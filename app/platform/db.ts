@@ -376,3 +376,65 @@ export async function loadHead(): Promise<StoredHead | null> {
 export function clearAll(): Promise<void> {
   return writeAll(STORES, (tx) => STORES.map((name) => tx.objectStore(name).clear()));
 }
+
+/** A saved image with its bytes, as the project file carries it. */
+export interface SnapshotSample {
+  id: string;
+  classId: string;
+  name: string;
+  hash: string;
+  order: number;
+  original: StoredBytes;
+  thumbnail: StoredBytes;
+}
+
+/** The whole saved project (platform/projectFile.ts writes and reads it): the images in class order, their embeddings, the head. */
+export interface ProjectSnapshot {
+  project: StoredProject | null;
+  samples: SnapshotSample[];
+  embeddings: [string, Float32Array][];
+  head: StoredHead | null;
+}
+
+/** The hash an embedding key is about (embeddingKey's third part). */
+const keyHash = (key: string) => key.split('|')[2];
+
+/**
+ * The saved project with every byte: images of its classes in their order, and the embeddings of those
+ * images (all views but fine-tuning's cut activations, which are large and recomputed), sorted by key.
+ */
+export async function readSnapshot(): Promise<ProjectSnapshot> {
+  await loadProject(); // Version 1's rows are rewritten first.
+  const db = await openDb();
+  const tx = db.transaction(STORES);
+  const [project, rows, head, keys] = await Promise.all([
+    tx.objectStore('project').get(CURRENT),
+    tx.objectStore('samples').getAll(),
+    tx.objectStore('head').get(CURRENT),
+    tx.objectStore('embeddings').getAllKeys(),
+  ]);
+  const classOrder = new Map((project?.classes ?? []).map((c, i) => [c.id, i]));
+  const kept = rows.filter((r): r is SampleRow => !isLegacy(r) && classOrder.has(r.classId));
+  kept.sort((a, b) => (classOrder.get(a.classId) as number) - (classOrder.get(b.classId) as number) || a.order - b.order);
+  const hashes = new Set(kept.map((r) => r.hash));
+  const wanted = keys.filter((k) => hashes.has(keyHash(k)) && !/\|cut\d/.test(k)).sort();
+  const [originals, values] = await Promise.all([Promise.all(kept.map((r) => tx.objectStore('originals').get(r.id))), Promise.all(wanted.map((k) => tx.objectStore('embeddings').get(k)))]);
+  await tx.done;
+  const samples = kept.flatMap((r, i) => {
+    const original = originals[i];
+    return original ? [{ id: r.id, classId: r.classId, name: r.name, hash: r.hash, order: r.order, original, thumbnail: r.thumbnail }] : [];
+  });
+  const embeddings = wanted.flatMap((k, i): [string, Float32Array][] => (values[i] ? [[k, values[i]]] : []));
+  return { project: project ?? null, samples, embeddings, head: head ?? null };
+}
+
+/** Replaces everything stored with this project, in one transaction: all of it is written, or nothing changes. */
+export function replaceWithSnapshot(s: ProjectSnapshot): Promise<void> {
+  return writeAll(STORES, (tx) => [
+    ...STORES.map((name) => tx.objectStore(name).clear()),
+    ...(s.project ? [tx.objectStore('project').put(s.project, CURRENT)] : []),
+    ...s.samples.flatMap(({ original, ...row }) => [tx.objectStore('samples').put(row), tx.objectStore('originals').put(original, row.id)]),
+    ...s.embeddings.map(([k, v]) => tx.objectStore('embeddings').put(v, k)),
+    ...(s.head ? [tx.objectStore('head').put(s.head, CURRENT)] : []),
+  ]);
+}

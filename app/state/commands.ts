@@ -9,5 +9,6 @@ export { addClass, moveClass, renameClass, setActiveClass, validateClassName } f
 export { deleteAllData, deleteClass, deleteSamples, undoDelete } from './deletion';
 export { addFiles } from './ingest';
 export { keepStorage } from './storage';
+export { downloadProject, openProject } from './projectFile';
 export { clearSelection, moveSamples, toggleSelected } from './samples';
 export { predict, stopTraining, train, updateSettings } from './training';

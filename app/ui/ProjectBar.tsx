@@ -1,6 +1,7 @@
 import { deleteAllData, keepStorage } from '../state/commands';
 import { useStore } from '../state/store';
 import { megabytes } from './format';
+import { ProjectFile } from './ProjectFile';
 
 const mb = (bytes: number) => megabytes(bytes, 1);
 
@@ -18,6 +19,7 @@ export function ProjectBar() {
           Keep my data
         </button>
       )}
+      <ProjectFile />
       <button
         type="button"
         className="danger"
