@@ -2,6 +2,7 @@
 // npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend B] [--json] [--settings JSON] [--backbone ID]
 //   [--augment K [--augment-kinds flip,crop,rotate,colour]] [--dump FILE]
 //   [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]: head only vs the last N blocks fine-tuned (evalFineTune.mjs)
+//   [--label-check [--noise F] [--synthetic N[,N…]]]: Check labels on DIR/train, measured with a share F of labels flipped (evalLabelCheck.mjs)
 // Trains the production app's own worker pipeline, in headless Chromium, on DIR/train/<class>/*
 // with the settings of each recipe (`default`: the app's defaults; `tm`: Teachable Machine's recipe on
 // the same embeddings; both from app/ml/settings.ts), once per seed 1..N, predicts DIR/test/<class>/*
@@ -18,11 +19,12 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { blockCounts, reportFineTune, runFineTuneEval } from './evalFineTune.mjs';
+import { reportLabelCheck, runLabelCheckEval } from './evalLabelCheck.mjs';
 import { FILES_PREFIX, parseArgs, withApp } from './harness.mjs';
 
 const IMAGE = /\.(png|jpe?g|webp)$/i;
 const USAGE =
-  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--augment K [--augment-kinds LIST]] [--dump FILE [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]]';
+  'usage: npm run eval -- --data DIR [--recipe default|tm|default,tm] [--seeds N] [--backend auto|webgpu|webgl|wasm|cpu] [--json] [--settings JSON] [--backbone ID] [--augment K [--augment-kinds LIST]] [--dump FILE [--margin M] [--layers A,B]] [--fine-tune-blocks N[,N…] [--fine-tune-settings JSON]] [--label-check [--noise F] [--synthetic N[,N…]]]';
 // Options that change only what --dump writes: the app does not train with them (measured, they did
 // not help: docs/studies.md, "Augmented views, framing and earlier layers").
 const DUMP_ONLY = ['margin', 'layers'];
@@ -68,7 +70,7 @@ export function summarise(values) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), ['json', 'no-build']);
+  const args = parseArgs(process.argv.slice(2), ['json', 'no-build', 'label-check']);
   if (!args.data) throw new Error(USAGE);
   for (const flag of DUMP_ONLY) if (args[flag] !== undefined && !args.dump) throw new Error(`--${flag} changes only what --dump writes: give --dump FILE`);
   if (args['augment-kinds'] !== undefined && args.augment === undefined) throw new Error('--augment-kinds needs --augment K');
@@ -90,6 +92,17 @@ async function main() {
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('--seeds needs a whole number ≥ 1');
   const overrides = { ...(args.settings ? JSON.parse(args.settings) : {}), ...augmentSettings };
   const log = args.json ? () => {} : (m) => console.error(m);
+  if ((args.noise !== undefined || args.synthetic !== undefined) && !args['label-check']) throw new Error('--noise and --synthetic go with --label-check');
+  if (args['label-check']) {
+    const noise = Number(args.noise ?? 0);
+    if (!(noise >= 0 && noise < 1)) throw new Error('--noise needs a share of the labels from 0 to 1, e.g. 0.1');
+    const synthetic = args.synthetic ? String(args.synthetic).split(',').map(Number) : [];
+    if (synthetic.some((n) => !Number.isInteger(n) || n < 10)) throw new Error('--synthetic takes whole numbers of images (at least 10), comma-separated');
+    const result = await withApp({ backend: args.backend ?? 'auto', backbone: args.backbone, filesRoot: data, skipBuild: args['no-build'], log }, (page) =>
+      runLabelCheckEval(page, { train, test, overrides, noise, seeds, synthetic }),
+    );
+    return reportLabelCheck(result, summarise, args.json);
+  }
   if (args['fine-tune-blocks'] !== undefined) {
     const blocks = blockCounts(args['fine-tune-blocks']);
     const fineTune = args['fine-tune-settings'] ? JSON.parse(args['fine-tune-settings']) : {};

@@ -117,17 +117,27 @@ describe('rankLabelIssues', () => {
   const probs = Float32Array.from([0.9, 0.1, 0.8, 0.2, 0.25, 0.75, 0.2, 0.8, 0.1, 0.9, 0.6, 0.4]);
   const labels = [0, 0, 0, 1, 1, 1];
 
-  it('flags the image whose given class is below threshold and another reaches its own, first', () => {
+  it('flags the image whose class is below chance while another reaches its threshold, first', () => {
     const r = rankLabelIssues(probs, labels, 2);
     // Thresholds: class 0 mean(0.9, 0.8, 0.25) = 0.65; class 1 mean(0.8, 0.9, 0.4) = 0.7.
     expect(r.thresholds[0]).toBeCloseTo(0.65, 5);
     expect(r.thresholds[1]).toBeCloseTo(0.7, 5);
     expect(r.flagged).toBe(1);
     expect(r.ranked[0]).toMatchObject({ position: 2, given: 0, suggested: 1 });
-    expect(r.ranked[0].score).toBeCloseTo(0.5, 5);
+    expect(r.ranked[0].score).toBeCloseTo(0.75, 5);
     // Image 5 (labelled 1 at 0.4, class 0 at 0.6 < its threshold 0.65) is not an issue, but comes next.
     expect(r.ranked[1].position).toBe(5);
     expect(r.ranked.map((s) => s.position).slice(-1)).toEqual([4]);
+  });
+
+  it('does not flag an image whose own class is still above chance', () => {
+    // Image 2 (labelled 0): class 1 reaches its threshold (0.5) and is the likeliest, but class 0 keeps 0.4 > 1/3.
+    const probs3 = (image2: number[]) => Float32Array.from([0.8, 0.1, 0.1, 0.8, 0.1, 0.1, ...image2, 0.1, 0.5, 0.4, 0.2, 0.5, 0.3, 0.1, 0.1, 0.8, 0.1, 0.1, 0.8]);
+    const labels3 = [0, 0, 0, 1, 1, 2, 2];
+    expect(rankLabelIssues(probs3([0.4, 0.5, 0.1]), labels3, 3).flagged).toBe(0);
+    const below = rankLabelIssues(probs3([0.3, 0.5, 0.2]), labels3, 3);
+    expect(below.flagged).toBe(1);
+    expect(below.ranked[0]).toMatchObject({ position: 2, suggested: 1 });
   });
 
   it('leaves out images of a class with a single image', () => {

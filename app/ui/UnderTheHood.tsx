@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useLabelCheck } from '../state/labelCheck';
 import { useStore } from '../state/store';
 import { LayerTable } from './LayerTable';
 import { megabytes } from './format';
@@ -32,6 +33,7 @@ export function UnderTheHood() {
   const info = useStore((s) => s.model.info);
   const summary = useStore((s) => s.training.summary);
   const memory = useStore((s) => s.memory);
+  const check = useLabelCheck((s) => s.result);
   const choice = info?.choice;
   const measured = choice ? Object.entries(choice.measuredMs).map(([b, ms]) => `${b} ${ms.toFixed(0)} ms/image`) : [];
   return (
@@ -107,6 +109,20 @@ export function UnderTheHood() {
         </Figure>
         <Figure term="Tensors in memory" plain="The blocks of numbers the model is holding right now, and how much memory they take.">
           {memory ? `${n(memory.numTensors)} tensors, ${mb(memory.numBytes)}` : '…'}
+        </Figure>
+        <Figure
+          term="Check labels"
+          testId="label-check-figure"
+          plain="Each picture is judged by a model that never saw it: the pictures are dealt into five groups, and five small heads each learn from four groups and judge the fifth. A picture whose class its judge finds unlikely, against how sure the judges are of that class's other pictures, is listed as probably labelled wrong (confident learning)."
+        >
+          {check ? `${n(check.images)} images, ${check.folds} heads trained, ${(check.ms / 1000).toFixed(1)} s; ${n(check.flagged)} listed, ${n(check.duplicates.length)} pairs with cosine similarity ≥ ${check.duplicateCosine}` : 'run Check labels to see'}
+        </Figure>
+        <Figure
+          term="Heat maps"
+          testId="heat-map-figure"
+          plain="Before its description is averaged into one list of numbers, the backbone's last layer describes the picture as a 7 × 7 grid of squares. The heat map weighs each square by how much its features raise the chosen class's score over the other classes' (Grad-CAM), so the red parts are what made the model say that class."
+        >
+          {summary ? `Grad-CAM at the ${summary.adapted ? 'adapted blocks' : "backbone's last convolution"}' 7×7 map${summary.testTimeFlip ? ', averaged with the mirrored picture’s as the prediction is' : ''}` : 'train to see'}
         </Figure>
         {summary && (
           <Figure term="Last training" plain="How many passes over your images the training made, and how long it took.">

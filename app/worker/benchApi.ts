@@ -10,6 +10,9 @@ import { bareThroughput, headEpochMs, type HeadBench } from './bench';
 import { fineTuneBench, type FineTuneBench } from './fineTuneBench';
 import { evalFineTune, type FineTuneEvalRequest } from './fineTuneEval';
 import { decode, embedBothViews, exclusive, ready, toBatch } from './session';
+import { flipLabels, nearDuplicates, outOfFoldProbabilities, rankLabelIssues } from '../ml/labelCheck';
+import { predictHead } from '../ml/head';
+import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 
 /**
  * A stand-in backbone whose embedding is the layers twin's own, after the average-pooled
@@ -63,6 +66,57 @@ export const benchApi = {
   /** `npm run eval -- --fine-tune-blocks N`: head only vs the last N blocks fine-tuned (fineTuneEval.ts). */
   evalFineTune(request: FineTuneEvalRequest): ReturnType<typeof evalFineTune> {
     return exclusive(() => evalFineTune(ready(), request));
+  },
+
+  /** `npm run eval -- --label-check --noise F`: the labels with a share F flipped to another class, seeded (labelCheck.ts). */
+  flipLabels(labels: number[], numClasses: number, fraction: number, seed: number): ReturnType<typeof flipLabels> {
+    return flipLabels(labels, numClasses, fraction, seed);
+  },
+
+  /**
+   * `npm run eval -- --label-check`: the trained head's answer (index into its classes) for embeddings given
+   * as seen and mirrored (from embedImages), averaging both when the head flips at test time, as predict does.
+   */
+  predictEmbedded(dim: number, plain: Float32Array, mirrored: Float32Array): Promise<number[]> {
+    return exclusive(async () => {
+      const s = ready();
+      if (!s.head) throw new Error('Train the model before predicting.');
+      const head = s.head;
+      const n = plain.length / dim;
+      const probs = tf.tidy(() => predictHead(head, tf.tensor2d(plain, [n, dim]), s.headTestTimeFlip ? tf.tensor2d(mirrored, [n, dim]) : undefined).argMax(1));
+      const out = Array.from(await probs.data());
+      probs.dispose();
+      return out;
+    });
+  },
+
+  /**
+   * `npm run eval -- --label-check --synthetic N`: Check labels' work (k-fold heads with the default settings,
+   * ranking, duplicates: what worker/labelCheck.ts runs on the cache) timed on N made-up embeddings of the
+   * backbone's width, mirrors included, in `classes` clusters: the numbers do not change the work.
+   */
+  labelCheckTiming(n: number, classes: number): Promise<{ foldsMs: number; rankMs: number; duplicatesMs: number; ms: number }> {
+    return exclusive(async () => {
+      const dim = ready().backbone.spec.featureDim;
+      const labels = Array.from({ length: n }, (_, i) => i % classes);
+      const [plain, mirrored] = tf.tidy(() => {
+        const centres = tf.randomUniform([classes, dim], 0, 1, 'float32', 1);
+        const base = tf.gather(centres, tf.tensor1d(labels, 'int32')).add(tf.randomNormal([n, dim], 0, 0.5, 'float32', 2)).relu() as tf.Tensor2D;
+        return [base, base.add(tf.randomNormal([n, dim], 0, 0.1, 'float32', 3)).relu() as tf.Tensor2D];
+      });
+      try {
+        const started = performance.now();
+        const oof = await outOfFoldProbabilities({ plain, mirrored, rows: labels.map((_, i) => i), labels, numClasses: classes, settings: DEFAULT_HEAD_SETTINGS });
+        const folded = performance.now();
+        rankLabelIssues(oof.probabilities, labels, classes);
+        const ranked = performance.now();
+        await nearDuplicates(plain);
+        const done = performance.now();
+        return { foldsMs: folded - started, rankMs: ranked - folded, duplicatesMs: done - ranked, ms: done - started };
+      } finally {
+        tf.dispose([plain, mirrored]);
+      }
+    });
   },
 
   /** The batch size the app embeds with. */
