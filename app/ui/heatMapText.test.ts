@@ -16,6 +16,12 @@ describe('regionShares', () => {
     expect(shares.reduce((a, b) => a + b)).toBeCloseTo(1, 6);
   });
 
+  it('cuts in quadrants too', () => {
+    const shares = regionShares(mapWith(7, [[6, 0]]), 7, 2);
+    expect(shares).toHaveLength(4);
+    expect(shares[2]).toBeGreaterThan(0.9);
+  });
+
   it('spreads a uniform map evenly', () => {
     regionShares(new Array(49).fill(0.5), 7).forEach((s) => expect(s).toBeCloseTo(1 / 9, 2));
   });

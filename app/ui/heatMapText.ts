@@ -25,9 +25,10 @@ export const HEAT_GRADIENT = `linear-gradient(to right, ${HEAT_STOPS.map(([r, g,
 
 /**
  * The map smoothly upsampled (bilinear, cell centres at (i + ½)/size, as the overlay is drawn) and
- * sampled at n × n points: the share of its heat in each of the picture's thirds, row by row (top left first).
+ * sampled at n × n points: the share of its heat in each part of the picture cut `parts` × `parts`
+ * (thirds by default), row by row, top left first.
  */
-export function regionShares(map: readonly number[], size: number, n = 30): number[] {
+export function regionShares(map: readonly number[], size: number, parts = 3, n = 30 * parts): number[] {
   const at = (y: number, x: number) => map[Math.min(size - 1, Math.max(0, y)) * size + Math.min(size - 1, Math.max(0, x))];
   const sample = (u: number, v: number) => {
     const [fy, fx] = [v * size - 0.5, u * size - 0.5];
@@ -35,12 +36,12 @@ export function regionShares(map: readonly number[], size: number, n = 30): numb
     const [ty, tx] = [fy - y0, fx - x0];
     return (at(y0, x0) * (1 - tx) + at(y0, x0 + 1) * tx) * (1 - ty) + (at(y0 + 1, x0) * (1 - tx) + at(y0 + 1, x0 + 1) * tx) * ty;
   };
-  const shares = new Array<number>(9).fill(0);
+  const shares = new Array<number>(parts * parts).fill(0);
   let total = 0;
   for (let j = 0; j < n; j++)
     for (let i = 0; i < n; i++) {
       const value = sample((i + 0.5) / n, (j + 0.5) / n);
-      shares[Math.floor((3 * j) / n) * 3 + Math.floor((3 * i) / n)] += value;
+      shares[Math.floor((parts * j) / n) * parts + Math.floor((parts * i) / n)] += value;
       total += value;
     }
   return total > 0 ? shares.map((s) => s / total) : shares;
