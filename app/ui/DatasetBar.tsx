@@ -1,6 +1,7 @@
 import { exportDataset, importFolder, importZip } from '../state/commands';
 import { useStore } from '../state/store';
 import { SampleDataset } from './SampleDataset';
+import { ZipPicker } from './ZipPicker';
 
 /** Bring a whole dataset in (folder tree or zip, one folder per class) or take it out as a zip. */
 export function DatasetBar() {
@@ -23,19 +24,7 @@ export function DatasetBar() {
           }}
         />
       </label>
-      <label className="file-button">
-        Import zip…
-        <input
-          data-testid="zip-input"
-          type="file"
-          accept=".zip,application/zip"
-          onChange={(e) => {
-            const zip = e.target.files?.[0];
-            e.target.value = '';
-            if (zip) void importZip(zip);
-          }}
-        />
-      </label>
+      <ZipPicker label="Import zip…" testId="zip-input" onPick={(zip) => void importZip(zip)} />
       <button type="button" data-testid="export-dataset" disabled={!hasImages} onClick={() => void exportDataset()}>
         Export dataset (zip)
       </button>

@@ -2,12 +2,7 @@ import { exportFormat, useModelFiles, type FormatStatus } from '../state/modelEx
 import type { ExportFormat, FormatProgress, Int8Report } from '../worker/protocol';
 import { megabytes } from './format';
 import { ProgressBar } from './ProgressBar';
-
-export interface Snippet {
-  id: string;
-  title: string;
-  code: string;
-}
+import { Snippets, type Snippet } from './Snippets';
 
 /** One format of the export dialog: what it is, where it runs, its download, and code to use it. */
 export interface FormatInfo {
@@ -80,14 +75,7 @@ export function FormatExport({ info, refused }: { info: FormatInfo; refused: boo
         {info.button}
       </button>
       <Outcome format={info.format} status={status} />
-      {info.snippets.map((s) => (
-        <details key={s.id}>
-          <summary>{s.title}</summary>
-          <pre data-testid={`snippet-${s.id}`}>
-            <code>{s.code}</code>
-          </pre>
-        </details>
-      ))}
+      <Snippets snippets={info.snippets} />
     </section>
   );
 }

@@ -13,6 +13,7 @@ import {
   TFLITE_PYTHON_SNIPPET,
 } from './exportSnippets';
 import { FormatExport, type FormatInfo } from './FormatExport';
+import { Snippets } from './Snippets';
 
 const SNIPPETS = [
   { id: 'html', title: 'Web page (script tags, Teachable Machine\'s library)', code: HTML_SNIPPET },
@@ -97,14 +98,7 @@ export function ModelExport() {
           >
             {busy ? 'Preparing…' : 'Download model (.zip)'}
           </button>
-          {SNIPPETS.map((s) => (
-            <details key={s.id}>
-              <summary>{s.title}</summary>
-              <pre data-testid={`snippet-${s.id}`}>
-                <code>{s.code}</code>
-              </pre>
-            </details>
-          ))}
+          <Snippets snippets={SNIPPETS} />
         </section>
         <p>
           Every other format comes as a zip with <code>headstart.json</code> beside the model: how an image becomes its

@@ -1,5 +1,6 @@
 import { downloadProject, openProject } from '../state/projectFile';
 import { useStore } from '../state/store';
+import { ZipPicker } from './ZipPicker';
 
 /** The project as one file: download it (to keep or share), or open one in place of this project. */
 export function ProjectFile() {
@@ -9,19 +10,7 @@ export function ProjectFile() {
       <button type="button" data-testid="project-download" disabled={!hasClasses} onClick={() => void downloadProject()}>
         Download project
       </button>
-      <label className="file-button">
-        Open project…
-        <input
-          data-testid="project-open"
-          type="file"
-          accept=".zip,application/zip"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void openProject(file);
-          }}
-        />
-      </label>
+      <ZipPicker label="Open project…" testId="project-open" onPick={(zip) => void openProject(zip)} />
     </>
   );
 }
