@@ -113,7 +113,7 @@ export function UnderTheHood() {
         <Figure
           term="Check labels"
           testId="label-check-figure"
-          plain="Each picture is judged by a model that never saw it: the pictures are dealt into five groups, and five small heads each learn from four groups and judge the fifth. A picture whose class its judge finds unlikely, against how sure the judges are of that class's other pictures, is listed as probably labelled wrong (confident learning)."
+          plain="Each picture is judged by a model that never saw it: the pictures are dealt into five groups, and five small heads each learn from four groups and judge the fifth. A picture whose own class its judge finds less likely than a blind guess would be is listed as probably labelled wrong, the least likely first."
         >
           {check ? `${n(check.images)} images, ${check.folds} heads trained, ${(check.ms / 1000).toFixed(1)} s; ${n(check.flagged)} listed, ${n(check.duplicates.length)} pairs with cosine similarity ≥ ${check.duplicateCosine}` : 'run Check labels to see'}
         </Figure>

@@ -1,7 +1,8 @@
 /**
  * Check labels in the worker: every image of the given classes scored by heads that never saw its label
  * (k-fold on the cached embeddings, their mirrors and augmented views, trained as the app trains a head),
- * ranked by confident learning, and the pairs of images that are (nearly) the same picture (app/ml/labelCheck.ts).
+ * ranked (rankLabelIssues: flagged when a head that never saw it finds its class less likely than chance),
+ * and the pairs of images that are (nearly) the same picture (app/ml/labelCheck.ts).
  * Head only: adapted blocks, if any, are not used here (they would need every fold's blocks adapted too).
  */
 import * as tf from '@tensorflow/tfjs';
