@@ -11,6 +11,8 @@ export function LabelCheck() {
   const { status, progress, result, error } = useLabelCheck();
   const ready = useStore((s) => s.classes.filter((c) => c.sampleIds.length > 0).length >= 2);
   const training = useStore((s) => s.training.status === 'training' || s.training.status === 'waiting');
+  // A check of classes that are all gone (deleted, or everything deleted) has nothing left to show.
+  const current = useStore((s) => result !== null && result.classIds.some((id) => s.classes.some((c) => c.id === id)));
   const running = status === 'running';
   return (
     <details className="label-check" data-testid="label-check">
@@ -32,7 +34,7 @@ export function LabelCheck() {
       {running && <ProgressBar label={progress ? STEPS[progress.phase] : 'Starting'} value={progress?.done ?? 0} max={progress?.total ?? 1} testId="label-check-progress" />}
       {status === 'error' && <p className="error">Could not check the labels: {error}</p>}
       {status === 'stopped' && <p className="hint">Stopped before every image was checked: nothing is listed.</p>}
-      {status === 'done' && result && <LabelFindings result={result} />}
+      {status === 'done' && result && current && <LabelFindings result={result} />}
     </details>
   );
 }
