@@ -20,8 +20,8 @@ export const LABEL_CHECK_FOLDS = 5;
  * Measured (docs/label-check.md): of 305,000 pairs of different pictures in the two shared sets, the few
  * above it are one drawing reused with an arrow or new colours (0.95–0.98) and one emoji drawn almost alike
  * by two vendors (0.986). Copies with 2.5% cut from each side keep ≥ 0.93 (95% of them ≥ 0.95); blurred
- * (half resolution) or noisy copies of these drawings fall to 0.56–0.93: it finds near-identical copies,
- * not every degraded one.
+ * (half resolution) or noisy copies of these drawings mostly fall below it (to 0.65 and 0.56): it finds
+ * near-identical and edited copies, not every degraded one.
  */
 export const DUPLICATE_COSINE = 0.95;
 
