@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PNG } from 'pngjs';
+import { expectNoAxeViolations } from './a11y';
 import { expect, images, stored, test } from './app';
 
 /** A face filed under fruit, a fruit under vehicle, a vehicle under face: the deliberately wrong labels. */
@@ -38,6 +39,7 @@ test('Check labels lists the wrong labels first and the same picture twice; Move
   expect(listed.slice(0, WRONG_NAMES.length).sort()).toEqual([...WRONG_NAMES].sort());
   const pair = check.getByTestId('duplicate-list').locator('li').filter({ hasText: 'Twice in face: grin.png and grin-copy.png' });
   await expect(pair).toHaveCount(1);
+  await expectNoAxeViolations(page, 'Check labels listing');
 
   // Move the face out of fruit, keep the fruit filed as a vehicle where it is, delete the vehicle filed as a face.
   const row = (name: string) => suspects.locator(':scope > li').filter({ has: page.getByAltText(name, { exact: true }) });
@@ -90,6 +92,7 @@ test('heat maps: on the Preview (any class, same answer as without), on the live
   await expect(preview.getByTestId('heat-map-text')).toHaveText(/^For fruit, the model looked (mostly at|all over) /);
   await preview.getByTestId('heat-map-class').selectOption({ label: 'face' });
   await expect(preview.getByTestId('heat-map-text')).toContainText('face');
+  await expectNoAxeViolations(page, 'a prediction with its heat map');
 
   // The heat map's prediction is the plain prediction's, number for number.
   const bytes = [...readFileSync(apple)];
@@ -134,6 +137,7 @@ test('heat maps: on the Preview (any class, same answer as without), on the live
   // A measured image (the confusion matrix's cell, the mistakes view's rows): where the model looked in it.
   await page.getByTestId('metrics').locator('td.diag button').first().click();
   const cell = page.getByTestId('cell-image-list');
-  await cell.getByRole('button', { name: /^Where the model looked in / }).first().click();
+  await cell.getByRole('button', { name: /^Where it looked in / }).first().click();
   await expect(cell.getByTestId('sample-heat-map').getByTestId('heat-map-text')).toHaveText(/the model looked|Nothing in the picture/);
+  await expectNoAxeViolations(page, 'a measured image with its heat map');
 });

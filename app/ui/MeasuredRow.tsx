@@ -40,7 +40,7 @@ export function MeasuredRow({ image: m, classIds, said, onKeep }: { image: Measu
           </button>
         )}
         {trained && (
-          <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Where the model looked in ${sample.name}`}>
+          <button type="button" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Where it looked in ${sample.name}`}>
             Where it looked
           </button>
         )}
