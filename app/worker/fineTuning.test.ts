@@ -9,8 +9,10 @@ import { fitHead } from '../ml/fit';
 import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 import { diskModel } from '../ml/testing';
 import type { ViewStore } from './augmentedViews';
-import { adaptBlocks, checkCutBudget } from './fineTuning';
-import { cutCacheBytes, disposeCuts, type Session } from './session';
+import { adaptBlocks, adaptedView, checkCutBudget, predictAdapted } from './fineTuning';
+import { explain } from '../ml/heatMap';
+import type { DecodedImage } from './decode';
+import { cutCacheBytes, disposeCuts, toBatch, type Session } from './session';
 
 // The worker's fine-tuning path (wasm backend, the real layers twin): the cut-point cache is filled
 // beforehand with random activations, so no image is decoded and IndexedDB is not needed.
@@ -72,6 +74,29 @@ describe('adapting blocks in the worker', () => {
       counts.push(tf.memory().numTensors - before);
     }
     expect(counts).toEqual([0, 0]);
+  }, 300_000);
+
+  it('a prediction with its heat maps through the adapted blocks gives the same probabilities as predictAdapted, maps from their 7×7 map', async () => {
+    const { result } = await run();
+    Object.assign(session, { head: result.head, adapted: result.adapted, headTestTimeFlip: true });
+    const image = { pixels: tf.randomUniform([224 * 224 * 3], 0, 1, 'float32', 5).dataSync() as Float32Array } as DecodedImage;
+    // The twin up to the cut is made on first use and kept (fineTuning.ts's extractorFor).
+    predictAdapted(session, image).dispose();
+    const before = tf.memory().numTensors;
+    const expected = predictAdapted(session, image);
+    const { probabilities, maps } = tf.tidy(() => {
+      const batch = toBatch(session.backbone, [image]);
+      return explain(result.head, adaptedView(session, batch), adaptedView(session, tf.reverse(batch, 2)));
+    });
+    expect(Array.from(await probabilities.data())).toEqual(Array.from(await expected.data()));
+    expect(maps.shape).toEqual([2, 7, 7]);
+    const peak = maps.max();
+    expect(await peak.data()).toEqual(Float32Array.from([1]));
+    tf.dispose([expected, probabilities, maps, peak]);
+    expect(tf.memory().numTensors).toBe(before);
+    Object.assign(session, { head: null, adapted: null });
+    result.head.dispose();
+    disposeBlocks(result.adapted);
   }, 300_000);
 
   it('refuses, before computing anything, a cut-point cache over 1 GiB', async () => {
