@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -17,7 +19,9 @@ const isolation = {
 const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
+  // blob: for TF.js wasm's pthread workers, which its threaded build starts from a Blob of their
+  // script (docs/offline-privacy.md); they then load only 'self' scripts.
+  "worker-src 'self' blob:",
   "connect-src 'self'",
   "img-src 'self' blob: data:",
   "style-src 'self'",
@@ -43,10 +47,50 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** The Emscripten script of TF.js's threaded wasm build, as published (never bundled or minified). */
+const THREADED_WASM_JS = 'tfjs-backend-wasm-threaded-simd.js';
+const threadedWasmPath = createRequire(import.meta.url).resolve(`@tensorflow/tfjs-backend-wasm/wasm-out/${THREADED_WASM_JS}`);
+
+/**
+ * TF.js's threaded wasm build hands its pthread workers the factory's own source
+ * (`factory.toString()` in a Blob), which cannot run once bundled: it refers to `_scriptDir` and
+ * other names outside the function, renamed or gone after minification (tensorflow/tfjs #4539,
+ * the tfjs-backend-wasm README's "JS Minification"). So the worker bundle's copy of the factory
+ * is wrapped to give Emscripten the published script's URL instead (`mainScriptUrlOrBlob`, next
+ * to the .wasm binaries: wasm/), and the main build ships that script untouched. The pthread
+ * workers importScripts it from 'self'; only their own start needs worker-src blob:.
+ */
+function wasmThreadsLoader(): Plugin {
+  return {
+    name: 'headstart-wasm-threads',
+    apply: 'build',
+    transform(code, id) {
+      if (id.split('?')[0] !== threadedWasmPath) return null;
+      const wrapper = `module.exports = ((factory) => function headstartThreadedWasm(config) {
+  config.mainScriptUrlOrBlob = config.locateFile('tfjs-backend-wasm-threaded-simd.wasm', '').replace(/\\.wasm$/, '.js');
+  return factory(config);
+})(WasmBackendModuleThreadedSimd);`;
+      return { code: `${code}\n${wrapper}\n`, map: null };
+    },
+  };
+}
+
+/** Puts the published threaded wasm script beside the .wasm binaries (wasm/), for wasmThreadsLoader. */
+function wasmThreadsScript(): Plugin {
+  return {
+    name: 'headstart-wasm-threads-script',
+    apply: 'build',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: `wasm/${THREADED_WASM_JS}`, source: readFileSync(threadedWasmPath) });
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [
     react(),
     contentSecurityPolicy(),
+    wasmThreadsScript(),
     VitePWA({
       // app/platform/pwa.ts registers the service worker and asks before activating an update.
       registerType: 'prompt',
@@ -80,7 +124,7 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wasmThreadsLoader()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { headers: isolation },
   // The preview server also sends the CSP as a header, so it covers the worker scripts (a <meta>

@@ -154,7 +154,12 @@ export async function watchCsp(page: Page) {
     });
   };
   await page.addInitScript(record, 'page');
-  page.on('worker', (worker) => workers.push(worker.evaluate(record, 'worker').catch(() => undefined)));
+  // TF.js's wasm pthread workers (blob: URLs) are left out: parked in Atomics.wait, they never answer an
+  // evaluate, so their own violation log is not read (they run only TF.js's script from 'self').
+  const watched = (w: Worker) => !w.url().startsWith('blob:');
+  page.on('worker', (worker) => {
+    if (watched(worker)) workers.push(worker.evaluate(record, 'worker').catch(() => undefined));
+  });
   page.on('console', (m) => {
     if (/content security policy/i.test(m.text())) messages.push(`console ${m.type()}: ${m.text()}`);
   });
@@ -167,7 +172,7 @@ export async function watchCsp(page: Page) {
     async all(): Promise<(CspViolation | string)[]> {
       await Promise.all(workers);
       const fromWorker = (w: Worker) => w.evaluate(readLog).catch((): CspViolation[] => []);
-      const lists = await Promise.all([page.evaluate(readLog), ...page.workers().map(fromWorker)]);
+      const lists = await Promise.all([page.evaluate(readLog), ...page.workers().filter(watched).map(fromWorker)]);
       return [...lists.flat(), ...messages];
     },
   };

@@ -42,7 +42,8 @@ test('a full session (load, ingest, train, predict, export) sends nothing off th
   const meta = parseCsp((await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '');
   expect(meta['default-src']).toEqual(["'self'"]);
   expect(meta['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
-  expect(meta['worker-src']).toEqual(["'self'"]);
+  // blob: for TF.js's wasm pthread workers only (docs/offline-privacy.md); their script comes from 'self'.
+  expect(meta['worker-src']).toEqual(["'self'", 'blob:']);
   expect(meta['connect-src']).toEqual(["'self'"]);
   expect(meta['img-src']).toEqual(["'self'", 'blob:', 'data:']);
   expect(meta['style-src']).toEqual(["'self'"]);

@@ -1,6 +1,7 @@
 /** Starting the worker, choosing the backend, loading the backbone, restoring the saved project. */
 import { callback, onWorkerCrash, workerApi, workerDied } from '../worker/client';
 import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend } from '../worker/protocol';
+import { requestedThreads } from '../worker/wasmThreads';
 import { get, message, notify, refreshMemory, refreshStorage, set } from './base';
 import { forgetShownProject, restoreProject } from './project';
 import { checkStorage } from './storage';
@@ -32,6 +33,7 @@ export async function loadModel(avoid: BackendName[] = []): Promise<void> {
         backboneId: new URLSearchParams(location.search).get('backbone') ?? undefined,
         baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
         remembered: readRemembered(),
+        threads: requestedThreads(location.search),
         avoid,
       },
       callback((reason: string) => workerDied(reason)),

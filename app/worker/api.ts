@@ -38,7 +38,7 @@ export const api = {
     const started = performance.now();
     const spec = getBackboneSpec(options.backboneId ?? DEFAULT_BACKBONE_ID);
     const url = new URL(`models/${spec.folder}/model.json`, options.baseUrl).href;
-    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url), options.avoid);
+    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url), options.avoid, options.threads ?? null);
     const device = (tf.backend() as { device?: { lost?: Promise<{ message: string }> } }).device;
     void device?.lost?.then((info) => onFatal?.(`the GPU device was lost (${info.message || 'no reason given'})`));
     const backbone = await loadBackbone(spec, url);

@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeAdapter, engineOf, fastest, measuredReason, planAuto, reusable, type AdapterFacts, type Engine } from './backendPlan';
 import type { BackendChoice, BackendName, BackendRequest, RememberedBackend } from './protocol';
+import { describeWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
 
 interface GpuLike {
   requestAdapter(): Promise<{
@@ -29,14 +30,52 @@ export function workerEngine(): Engine {
   return engineOf(navigator.userAgent, 'userAgentData' in navigator);
 }
 
-export async function activateBackend(name: BackendName, baseUrl: string): Promise<boolean> {
-  if (name === 'wasm') {
-    setWasmPaths(new URL('wasm/', baseUrl).href);
-    // The threaded build spawns its pthread workers from its own function source, which breaks
-    // once bundled and minified ("e is not defined"); measured here, one thread at batch 32 is
-    // within 5% of two threads (shared/WEBGPU.md), so the SIMD single-thread build is used.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+/** The wasm build this worker runs: fixed by the first wasm start (a wasm backend cannot restart with other threads). */
+let wasmPlan: WasmThreadPlan | null = null;
+
+/**
+ * The threaded SIMD build where the page is cross-origin isolated and has SharedArrayBuffer
+ * (wasmThreads.ts), one thread per core up to TF.js's pool; `threads` is `?threads=` (1 forces one).
+ * Its pthread workers load the unbundled Emscripten script from public/wasm/ (vite.config.ts's
+ * wasmThreadsLoader), since the bundled copy of its source cannot run on its own.
+ */
+function configureWasm(baseUrl: string, threads: number | null): WasmThreadPlan {
+  if (wasmPlan) return wasmPlan;
+  setWasmPaths(new URL('wasm/', baseUrl).href);
+  wasmPlan = planWasmThreads({
+    crossOriginIsolated: self.crossOriginIsolated,
+    sharedArrayBuffer: typeof SharedArrayBuffer === 'function',
+    cores: navigator.hardwareConcurrency,
+    requested: threads,
+    bundled: import.meta.env.PROD,
+  });
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmPlan.multithread);
+  setThreadsCount(wasmPlan.threads);
+  if (wasmPlan.multithread) {
+    // TF.js 4.22 also caps its pool at hardwareConcurrency / 2 (backend.cc assumes two hardware
+    // threads per core), which is one thread on a 2-core machine whatever setThreadsCount says.
+    // Its runtime reads the count once, as it starts, so this worker reports twice the planned
+    // threads from here on (nothing else in it reads the count; the plan above used the real one).
+    Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, value: wasmPlan.threads * 2 });
   }
+  return wasmPlan;
+}
+
+/** Under the hood's words for the wasm build in use (its actual thread count), or null on another backend. */
+function wasmNote(backend: BackendName): { note: string; threads: number } | null {
+  if (backend !== 'wasm' || !wasmPlan) return null;
+  const threads = getThreadsCount();
+  return { note: describeWasmThreads(threads, wasmPlan), threads };
+}
+
+/** The choice with the wasm build's thread count and, on wasm, its words appended to the reason. */
+function withThreads(choice: Omit<BackendChoice, 'wasmThreads'>): BackendChoice {
+  const wasm = wasmNote(choice.backend);
+  return wasm ? { ...choice, reason: `${choice.reason}; ${wasm.note}`, wasmThreads: wasm.threads } : { ...choice, wasmThreads: null };
+}
+
+export async function activateBackend(name: BackendName, baseUrl: string, threads: number | null = null): Promise<boolean> {
+  if (name === 'wasm') configureWasm(baseUrl, threads);
   try {
     return await tf.setBackend(name);
   } catch {
@@ -58,27 +97,29 @@ export async function chooseBackend(
   remembered: RememberedBackend | null | undefined,
   timeWarmup: WarmupTimer,
   avoid: readonly BackendName[] = [],
+  threads: number | null = null,
 ): Promise<BackendChoice> {
+  const activate = (name: BackendName) => activateBackend(name, baseUrl, threads);
   const probe = await probeWebGpu();
   const adapter = probe?.description ?? null;
   if (request !== 'auto') {
-    if (!(await activateBackend(request, baseUrl))) throw new Error(`The ${request} backend is not available in this browser.`);
-    return { backend: request, reason: `forced by ?backend=${request}`, adapter, measuredMs: {}, remember: null };
+    if (!(await activate(request))) throw new Error(`The ${request} backend is not available in this browser.`);
+    return withThreads({ backend: request, reason: `forced by ?backend=${request}`, adapter, measuredMs: {}, remember: null });
   }
   const plan = planAuto({ engine: workerEngine(), adapter: probe, avoid });
   if (plan.webgpuFirst) {
-    if (await activateBackend('webgpu', baseUrl)) {
-      return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${adapter})`, adapter, measuredMs: {}, remember: null };
+    if (await activate('webgpu')) {
+      return withThreads({ backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${adapter})`, adapter, measuredMs: {}, remember: null });
     }
     plan.notes.unshift(`hardware WebGPU adapter (${adapter}) did not start`);
   }
   const key = `${navigator.userAgent} | ${adapter ?? 'no WebGPU'}`;
-  if (reusable(remembered, key, plan) && (await activateBackend(remembered.backend, baseUrl))) {
-    return { backend: remembered.backend, reason: `${remembered.reason} (remembered for this device)`, adapter, measuredMs: {}, remember: null };
+  if (reusable(remembered, key, plan) && (await activate(remembered.backend))) {
+    return withThreads({ backend: remembered.backend, reason: `${remembered.reason} (remembered for this device)`, adapter, measuredMs: {}, remember: null });
   }
   const measuredMs: Partial<Record<BackendName, number>> = {};
   for (const name of plan.measure) {
-    if (await activateBackend(name, baseUrl)) {
+    if (await activate(name)) {
       try {
         measuredMs[name] = await timeWarmup(name);
       } catch {
@@ -86,11 +127,11 @@ export async function chooseBackend(
       }
     }
   }
-  if (fastest(measuredMs) === null && plan.webgpuLast && (await activateBackend('webgpu', baseUrl))) {
+  if (fastest(measuredMs) === null && plan.webgpuLast && (await activate('webgpu'))) {
     measuredMs.webgpu = await timeWarmup('webgpu');
   }
   const best: BackendName = fastest(measuredMs) ?? 'cpu';
-  if (!(await activateBackend(best, baseUrl))) throw new Error('No TF.js backend could start in this browser.');
+  if (!(await activate(best))) throw new Error('No TF.js backend could start in this browser.');
   const reason = measuredReason(plan.notes, measuredMs);
-  return { backend: best, reason, adapter, measuredMs, remember: { key, backend: best, reason } };
+  return withThreads({ backend: best, reason, adapter, measuredMs, remember: { key, backend: best, reason } });
 }

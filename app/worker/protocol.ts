@@ -28,6 +28,8 @@ export interface InitOptions {
   backboneId?: string;
   /** A previous auto choice for this device, if the UI remembered one. */
   remembered?: RememberedBackend | null;
+  /** `?threads=N` from the page URL: the wasm backend's thread count (1 forces the single-threaded build). */
+  threads?: number | null;
   /**
    * Keep embeddings and the trained head in IndexedDB and read stored originals from it (default true);
    * false (no storage in this browser) keeps the originals of the samples it is given in the worker's memory.
@@ -47,6 +49,8 @@ export interface BackendChoice {
   measuredMs: Partial<Record<BackendName, number>>;
   /** Set when the choice came from an auto measurement the UI may remember for this device. */
   remember: RememberedBackend | null;
+  /** On wasm, the threads its build actually runs (TF.js's getThreadsCount); null on another backend. */
+  wasmThreads: number | null;
 }
 
 export interface ModelInfo {

@@ -1,0 +1,59 @@
+/**
+ * How many threads TF.js's wasm backend runs with, from the browser's facts. TF-free and
+ * global-free, so it is unit-tested in Node; backend.ts gathers the facts in the worker.
+ *
+ * The threaded SIMD build needs SharedArrayBuffer, which browsers give only to a cross-origin
+ * isolated page (COOP same-origin + COEP require-corp, which the app's server sends). Its
+ * Emscripten pool starts 8 pthread workers up front (PTHREAD_POOL_SIZE in tfjs-backend-wasm
+ * 4.22), so XNNPACK's thread pool is capped there: more would start workers on demand.
+ * Otherwise, or when `?threads=1` asks, it is the single-threaded SIMD build.
+ */
+
+/** Pthread workers the threaded build of tfjs-backend-wasm 4.22 starts with. */
+export const WASM_THREAD_POOL = 8;
+
+export interface WasmThreadFacts {
+  crossOriginIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  /** navigator.hardwareConcurrency (undefined where the browser hides it). */
+  cores: number | undefined;
+  /** `?threads=N` from the page URL, null when not given. */
+  requested: number | null;
+  /** False on the dev server, where the threaded build's loader (vite.config.ts) is not applied. */
+  bundled: boolean;
+}
+
+export interface WasmThreadPlan {
+  /** Load the threaded build (WASM_HAS_MULTITHREAD_SUPPORT). */
+  multithread: boolean;
+  /** The XNNPACK thread count asked for (setThreadsCount). */
+  threads: number;
+  /** Why one thread, in the words Under the hood shows; null when threaded. */
+  why: string | null;
+}
+
+/** `?threads=` from a URL's query: a whole number ≥ 1, else null (ignored). */
+export function requestedThreads(search: string): number | null {
+  const value = new URLSearchParams(search).get('threads');
+  if (value === null || !/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 ? n : null;
+}
+
+export function planWasmThreads(facts: WasmThreadFacts): WasmThreadPlan {
+  const one = (why: string): WasmThreadPlan => ({ multithread: false, threads: 1, why });
+  if (!facts.sharedArrayBuffer) return one('SharedArrayBuffer unavailable');
+  if (!facts.crossOriginIsolated) return one('page not cross-origin isolated');
+  if (!facts.bundled) return one('dev server (threads need the production build)');
+  if (facts.requested === 1) return one('forced by ?threads=1');
+  const cores = Math.max(1, Math.floor(facts.cores ?? 1));
+  const threads = Math.min(facts.requested ?? cores, WASM_THREAD_POOL);
+  if (threads < 2) return one('1 CPU core');
+  return { multithread: true, threads, why: null };
+}
+
+/** What Under the hood says about the wasm build in use, from the thread count it reports. */
+export function describeWasmThreads(actual: number, plan: WasmThreadPlan): string {
+  if (actual > 1) return `wasm, ${actual} threads`;
+  return `wasm, 1 thread: ${plan.why ?? 'the threaded build started one'}`;
+}
