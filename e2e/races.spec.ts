@@ -81,8 +81,9 @@ test('Train pressed while images are being added waits for them, then trains on 
 test('when the trained model cannot be saved the user is told, and Preview still works', async ({ app, page }) => {
   await app.open();
   await app.setUpClasses({ fruit: 3, face: 3 });
-  // The worker saves the head: its own IndexedDB reports the quota error from now on.
-  for (const worker of page.workers())
+  // The worker saves the head: its own IndexedDB reports the quota error from now on (not TF.js's wasm
+  // pthread workers, blob: URLs, which never answer an evaluate).
+  for (const worker of page.workers().filter((w) => !w.url().startsWith('blob:')))
     await worker.evaluate(() => {
       const put = IDBObjectStore.prototype.put;
       IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
