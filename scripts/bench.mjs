@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--backends wasm,webgl,webgpu,cpu] [--images N] [--slow-images M] [--ci]
+// npm run bench -- --threads [--images 300] [--rounds 2]: wasm 1 thread against threaded, same run (measureThreads).
 // Drives the production build in headless Chromium, one page per backend, and measures in the same run:
 // backbone throughput (bare vs the app's ingest path), head training (device-resident loop vs a
 // Teachable-Machine-style loop), memory, main-thread responsiveness, and what `auto` picks; and, in a
@@ -7,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildTestApp, parseArgs, withApp } from './harness.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['json', 'ci']);
+const args = parseArgs(process.argv.slice(2), ['json', 'ci', 'threads']);
 const ci = Boolean(args.ci);
 const backends = (args.backends ?? (ci ? 'wasm' : 'wasm,webgl,webgpu,cpu')).split(',');
 const images = Number(args.images ?? (ci ? 24 : 1000));
@@ -45,10 +46,30 @@ function installPerfProbe() {
   };
 }
 
+/** window.__benchImages(count): unique synthetic 224 px PNGs, made before any timing starts. */
+function installBenchImages() {
+  window.__benchImages = async (count) => {
+    const canvas = new OffscreenCanvas(224, 224);
+    const ctx = canvas.getContext('2d');
+    const files = [];
+    for (let i = 0; i < count; i++) {
+      ctx.fillStyle = `hsl(${(i * 47) % 360} 60% ${30 + (i % 5) * 10}%)`;
+      ctx.fillRect(0, 0, 224, 224);
+      ctx.fillStyle = `hsl(${(i * 13) % 360} 80% 60%)`;
+      ctx.beginPath();
+      ctx.arc(40 + (i % 150), 60 + ((i * 7) % 120), 20 + (i % 40), 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillText(String(i), 10, 210);
+      files.push(new File([await canvas.convertToBlob({ type: 'image/png' })], `img${i}.png`, { type: 'image/png' }));
+    }
+    return files;
+  };
+}
+
 async function measureBackend(name, count) {
   // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
   const extraArgs = ['--enable-blink-features=ForceEagerMeasureMemory'];
-  return withApp({ backend: name, skipBuild: true, log, extraArgs, beforeLoad: (page) => page.addInitScript(installPerfProbe) }, async (page, info) => {
+  return withApp({ backend: name, skipBuild: true, log, extraArgs, beforeLoad: (page) => Promise.all([page.addInitScript(installPerfProbe), page.addInitScript(installBenchImages)]) }, async (page, info) => {
     return page.evaluate(
       async ({ count, headEpochs }) => {
         const hs = window.headstart;
@@ -74,21 +95,8 @@ async function measureBackend(name, count) {
         // before and right after the ingest, and the ingest is compared with their mean.
         const bareImages = Math.max(batch, Math.min(count, 4 * batch));
         const bareBefore = await worker.benchBare(batch, bareImages);
-        // Unique synthetic 224 px PNGs (made before timing starts).
-        const canvas = new OffscreenCanvas(224, 224);
-        const ctx = canvas.getContext('2d');
         const classes = 5;
-        const files = [];
-        for (let i = 0; i < count; i++) {
-          ctx.fillStyle = `hsl(${(i * 47) % 360} 60% ${30 + (i % 5) * 10}%)`;
-          ctx.fillRect(0, 0, 224, 224);
-          ctx.fillStyle = `hsl(${(i * 13) % 360} 80% 60%)`;
-          ctx.beginPath();
-          ctx.arc(40 + (i % 150), 60 + ((i * 7) % 120), 20 + (i % 40), 0, 2 * Math.PI);
-          ctx.fill();
-          ctx.fillText(String(i), 10, 210);
-          files.push(new File([await canvas.convertToBlob({ type: 'image/png' })], `img${i}.png`, { type: 'image/png' }));
-        }
+        const files = await window.__benchImages(count);
         const ids = Array.from({ length: classes }, () => hs.commands.addClass());
         window.__perfProbe.mark();
         const started = performance.now();
@@ -191,9 +199,79 @@ async function measureSampleFirstPrediction() {
   });
 }
 
+/**
+ * `--threads`: wasm single-threaded (?threads=1) against threaded (one thread per core, capped by
+ * TF.js's pool) in the same run, alternating, each in a fresh browser: batch-1 backbone ms, ingest
+ * img/s on `count` synthetic images (decode → embed both views → cache → save), then training with
+ * the app's default settings on those images. The median over `rounds` per side, and the ratio.
+ */
+async function measureThreads(count, rounds) {
+  const runs = { single: [], threaded: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of [1, null]) {
+      log(`wasm ${threads === 1 ? '1 thread' : 'threaded'}, round ${round + 1}/${rounds}: ${count} images…`);
+      const beforeLoad = (page) => page.addInitScript(installBenchImages);
+      const r = await withApp({ backend: 'wasm', threads, skipBuild: true, log, beforeLoad }, async (page, info) => ({
+        wasmThreads: info.choice.wasmThreads,
+        ...(await page.evaluate(async (count) => {
+          const hs = window.headstart;
+          const worker = hs.worker();
+          await worker.benchBare(1, 4);
+          const batch1Ms = 1000 / (await worker.benchBare(1, 16));
+          const files = await window.__benchImages(count);
+          const ids = [hs.commands.addClass(), hs.commands.addClass(), hs.commands.addClass()];
+          let started = performance.now();
+          for (let c = 0; c < ids.length; c++) await hs.commands.addFiles(ids[c], files.filter((_, i) => i % ids.length === c));
+          const ingestImgPerSec = count / ((performance.now() - started) / 1000);
+          const ingested = (await worker.memory()).cachedEmbeddings;
+          started = performance.now();
+          await hs.commands.train();
+          return { batch1Ms, ingestImgPerSec, ingested, trainMs: performance.now() - started, trained: hs.state().training.status };
+        }, count)),
+      }));
+      if (r.ingested !== count || r.trained !== 'trained') throw new Error(`threads=${threads}: ingested ${r.ingested}/${count}, training ${r.trained}`);
+      runs[threads === 1 ? 'single' : 'threaded'].push(r);
+    }
+  }
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const side = (list) => ({
+    wasmThreads: list[0].wasmThreads,
+    batch1Ms: median(list.map((r) => r.batch1Ms)),
+    ingestImgPerSec: median(list.map((r) => r.ingestImgPerSec)),
+    trainMs: median(list.map((r) => r.trainMs)),
+  });
+  const single = side(runs.single);
+  const threaded = side(runs.threaded);
+  return {
+    images: count,
+    rounds,
+    single,
+    threaded,
+    // Threaded over single-threaded speed: > 1 means threads are faster.
+    speedup: { batch1: single.batch1Ms / threaded.batch1Ms, ingest: threaded.ingestImgPerSec / single.ingestImgPerSec, training: single.trainMs / threaded.trainMs },
+    runs,
+  };
+}
+
+function printThreads(t) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  console.log(line(['wasm', '1 thread', `${t.threaded.wasmThreads} threads`, 'threaded speed-up']));
+  console.log(line(['---', '---:', '---:', '---:']));
+  console.log(line(['batch-1 backbone ms/image', t.single.batch1Ms.toFixed(0), t.threaded.batch1Ms.toFixed(0), `${t.speedup.batch1.toFixed(2)}×`]));
+  console.log(line([`ingest img/s (${t.images} images)`, t.single.ingestImgPerSec.toFixed(1), t.threaded.ingestImgPerSec.toFixed(1), `${t.speedup.ingest.toFixed(2)}×`]));
+  console.log(line([`training s (${t.images} images, default settings)`, (t.single.trainMs / 1000).toFixed(1), (t.threaded.trainMs / 1000).toFixed(1), `${t.speedup.training.toFixed(2)}×`]));
+  console.log(`(median of ${t.rounds} round(s) per side, alternating; live-camera frames/s not measured)`);
+}
+
 async function main() {
   log('building the app…');
   await buildTestApp();
+  if (args.threads) {
+    const t = await measureThreads(Number(args.images ?? 300), Number(args.rounds ?? 2));
+    if (args.json) console.log(JSON.stringify(t));
+    else printThreads(t);
+    return;
+  }
   log('first load → sample dataset → train → first prediction…');
   let firstPrediction = null;
   try {

@@ -21,7 +21,7 @@ export async function buildTestApp() {
   await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
 }
 
-export async function withApp({ backend = 'auto', backbone = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
+export async function withApp({ backend = 'auto', backbone = null, threads = null, filesRoot = null, skipBuild = false, beforeLoad = null, extraArgs = [], log = () => {} }, fn) {
   if (!skipBuild) {
     log('building the app…');
     await buildTestApp();
@@ -49,6 +49,7 @@ export async function withApp({ backend = 'auto', backbone = null, filesRoot = n
     const query = new URLSearchParams();
     if (backend !== 'auto') query.set('backend', backend);
     if (backbone) query.set('backbone', backbone);
+    if (threads) query.set('threads', String(threads));
     await page.goto(`${url}?${query}`);
     // The test handle exists once the app's module has run; until then the model counts as loading.
     await page.waitForFunction(() => window.headstart !== undefined && window.headstart.state().model.status !== 'loading', null, { timeout: 600_000, polling: 250 });
