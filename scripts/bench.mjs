@@ -233,7 +233,11 @@ async function measureThreads(count, rounds) {
       runs[threads === 1 ? 'single' : 'threaded'].push(r);
     }
   }
-  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const median = (xs) => {
+    const sorted = xs.slice().sort((a, b) => a - b);
+    const mid = sorted.length / 2;
+    return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
+  };
   const side = (list) => ({
     wasmThreads: list[0].wasmThreads,
     batch1Ms: median(list.map((r) => r.batch1Ms)),
