@@ -7,19 +7,24 @@ import { version } from '../../package.json';
 import { downloadBlob } from '../platform/download';
 import { readModelFiles, zipModel } from '../platform/modelZip';
 import { callback, workerApi } from '../worker/client';
-import type { ClassScore, ExportFormat, FormatProgress, Int8Report } from '../worker/protocol';
+import type { ClassScore, ExportFormat, FormatProgress, Int8Report, TrainSummary } from '../worker/protocol';
 import { get, message, notify } from './base';
 import { FORMAT_ZIP_NAMES, formatFiles } from './formatFiles';
 import { runCommand } from './queue';
 
 export const MODEL_ZIP_NAME = 'headstart-model.zip';
 
+/** Class names in the head's output order (a class deleted since training keeps its id). */
+function headLabels(summary: TrainSummary, classes: readonly { id: string; name: string }[]): string[] {
+  return summary.classIds.map((id) => classes.find((c) => c.id === id)?.name ?? id);
+}
+
 /** Builds the export of the trained head and downloads it; a failure becomes a notice. */
 export async function exportModel(): Promise<void> {
   await runCommand('export the model', 'all', async () => {
     const { training, classes } = get();
     if (!training.summary) throw new Error('train the model first');
-    const labels = training.summary.classIds.map((id) => classes.find((c) => c.id === id)?.name ?? id);
+    const labels = headLabels(training.summary, classes);
     const files = await workerApi().exportModel({ labels, modelName: 'headstart-model', appVersion: version });
     downloadBlob(zipModel(files), MODEL_ZIP_NAME);
   });
@@ -70,7 +75,7 @@ export async function exportFormat(format: ExportFormat): Promise<void> {
       const refusal = exportRefusal(training.summary !== null, useModelFiles.getState().opened);
       if (refusal || !training.summary) throw new Error(refusal ?? 'Train the model first.');
       const summary = training.summary;
-      const labels = summary.classIds.map((id) => classes.find((c) => c.id === id)?.name ?? id);
+      const labels = headLabels(summary, classes);
       const result = await workerApi().exportFormat(
         {
           format,

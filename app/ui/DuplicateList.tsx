@@ -3,12 +3,12 @@ import { keepPair } from '../state/labelCheck';
 import { useStore } from '../state/store';
 import { thumbnailUrl } from '../state/thumbnails';
 import type { LabelCheckResult } from '../worker/protocol';
+import { useClassName } from './useClassName';
 
 /** Pairs of images that are (nearly) the same picture: in two classes, or twice in one. Delete either, or keep both. */
 export function DuplicateList({ pairs }: { pairs: LabelCheckResult['duplicates'] }) {
   const samples = useStore((s) => s.samples);
-  const classes = useStore((s) => s.classes);
-  const className = (id: string) => classes.find((c) => c.id === id)?.name ?? '(deleted class)';
+  const className = useClassName();
   return (
     <ul className="measured" data-testid="duplicate-list">
       {pairs.map(({ a, b, cosine }) => {

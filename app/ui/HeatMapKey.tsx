@@ -1,11 +1,10 @@
-import { useStore } from '../state/store';
 import type { HeatMap } from '../worker/protocol';
 import { describeHeatMap, HEAT_GRADIENT } from './heatMapText';
+import { useClassName } from './useClassName';
 
 /** Which class's map is shown (any class can be picked), its colours, and where it is in words (the map's text alternative). */
 export function HeatMapKey({ heatMap, classId, onPick }: { heatMap: HeatMap; classId: string; onPick: (classId: string) => void }) {
-  const classes = useStore((s) => s.classes);
-  const name = (id: string) => classes.find((c) => c.id === id)?.name ?? '(deleted class)';
+  const name = useClassName();
   const index = heatMap.classIds.indexOf(classId);
   return (
     <div className="heat-key">

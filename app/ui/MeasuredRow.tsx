@@ -4,6 +4,7 @@ import { useStore } from '../state/store';
 import { thumbnailUrl } from '../state/thumbnails';
 import type { MeasuredImage } from '../ml/metrics';
 import { SampleHeatMap } from './SampleHeatMap';
+import { useClassName } from './useClassName';
 
 /**
  * One measured image: its class and the model's answer; when they differ, "Move to" the class the model
@@ -14,7 +15,8 @@ export function MeasuredRow({ image: m, classIds, said, onKeep }: { image: Measu
   const classes = useStore((s) => s.classes);
   const trained = useStore((s) => s.training.summary !== null);
   const [open, setOpen] = useState(false);
-  const name = (i: number) => classes.find((c) => c.id === classIds[i])?.name ?? '(deleted class)';
+  const className = useClassName();
+  const name = (i: number) => className(classIds[i]);
   if (!sample) return null;
   const right = m.truth === m.predicted;
   return (

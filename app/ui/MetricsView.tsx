@@ -1,16 +1,15 @@
 import { useState } from 'react';
-import { useStore } from '../state/store';
 import type { TrainSummary } from '../worker/protocol';
 import { Accuracies } from './Accuracies';
 import { MeasuredList } from './MeasuredList';
 import { Mistakes } from './Mistakes';
+import { useClassName } from './useClassName';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
 
 /** The two accuracies and the confusion matrix (held-out images when there were enough), sized to its panel. */
 export function MetricsView({ summary }: { summary: TrainSummary }) {
-  const classes = useStore((s) => s.classes);
-  const name = (id: string) => classes.find((c) => c.id === id)?.name ?? '(deleted class)';
+  const name = useClassName();
   const { metrics, measured } = summary;
   // The cell clicked, as [true class, predicted class]: its images are listed under the table.
   const [cell, setCell] = useState<[number, number] | null>(null);

@@ -1,12 +1,11 @@
 import { confidentTop, usePreview } from '../state/preview';
-import { useStore } from '../state/store';
 import type { ClassScore } from '../worker/protocol';
+import { useClassName } from './useClassName';
 
 /** The preview's answer (or "not sure") and one confidence bar per class. */
 export function ScoreBars({ scores }: { scores: ClassScore[] }) {
-  const classes = useStore((s) => s.classes);
   const threshold = usePreview((s) => s.threshold);
-  const name = (id: string) => classes.find((c) => c.id === id)?.name ?? '(deleted class)';
+  const name = useClassName();
   const top = confidentTop(scores, threshold);
   return (
     <>

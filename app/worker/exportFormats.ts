@@ -10,11 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import { exportSourceSpec, type BackboneSpec } from '../ml/backbones';
 import { adaptedWeights } from '../ml/blocks';
+import { argmaxRows } from '../ml/metrics';
 import { CALIBRATION_BATCH, calibrationSet, int8ExportBytes, type CalibrationItem } from '../ml/net/calibration';
 import { networkFromLayers } from '../ml/net/fromLayers';
 import { int8Runner } from '../ml/net/int8Reference';
-import type { Network, Preprocessing } from '../ml/net/network';
-import { onnxPreprocessing, writeOnnx } from '../ml/net/onnx';
+import { nchwPreprocessing, type Network, type Preprocessing } from '../ml/net/network';
+import { writeOnnx } from '../ml/net/onnx';
 import { quantizeNetwork, type QuantizedNetwork } from '../ml/net/quantize';
 import { writePytorch } from '../ml/net/pytorch';
 import { statedPreprocessing, writeTflite } from '../ml/net/tflite/write';
@@ -86,7 +87,6 @@ async function compareWithApp(s: Session, q: QuantizedNetwork, ids: readonly str
   let agree = 0;
   let total = 0;
   let maxDiff = 0;
-  const argmax = (values: Float32Array) => values.indexOf(Math.max(...values));
   const int8 = int8Runner(q);
   try {
     for (let start = 0; start < ids.length; start += CALIBRATION_BATCH) {
@@ -97,7 +97,7 @@ async function compareWithApp(s: Session, q: QuantizedNetwork, ids: readonly str
         const answer = int8.run(pixels);
         const [a, b] = [(await app.data()) as Float32Array, (await answer.data()) as Float32Array];
         tf.dispose([app, pixels, answer]);
-        agree += argmax(a) === argmax(b) ? 1 : 0;
+        agree += argmaxRows(a, a.length)[0] === argmaxRows(b, b.length)[0] ? 1 : 0;
         total++;
         maxDiff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), maxDiff);
       }
@@ -171,7 +171,7 @@ export function exportFormat(request: FormatExportRequest, onProgress?: (p: Form
       }
       case 'onnx':
         progress({ phase: 'writing', done: 0, total: 1 });
-        return done(writeOnnx(net, { producerVersion: request.appVersion }), onnxPreprocessing(net));
+        return done(writeOnnx(net, { producerVersion: request.appVersion }), nchwPreprocessing(net));
       case 'pytorch': {
         progress({ phase: 'writing', done: 0, total: 1 });
         const { npz, statement } = writePytorch(net);

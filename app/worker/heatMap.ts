@@ -12,9 +12,7 @@ import { adaptedView } from './fineTuning';
 import type { ExplainedPrediction } from './protocol';
 import { decode, decodeStored, exclusive, ready, toBatch, type Session } from './session';
 
-async function explainImage(s: Session, image: DecodedImage): Promise<ExplainedPrediction> {
-  const head = s.head;
-  if (!head) throw new Error('Train the model before predicting.');
+async function explainImage(s: Session, head: tf.LayersModel, image: DecodedImage): Promise<ExplainedPrediction> {
   const { probabilities, maps } = tf.tidy(() => {
     const batch = toBatch(s.backbone, [image]);
     const view = (pixels: tf.Tensor4D) => (s.adapted ? adaptedView(s, pixels) : s.backbone.embedWithMap(pixels));
@@ -43,8 +41,9 @@ async function explainImage(s: Session, image: DecodedImage): Promise<ExplainedP
 export function predictWithHeatMap(blob: Blob): Promise<ExplainedPrediction> {
   return exclusive(async () => {
     const s = ready();
-    if (!s.head) throw new Error('Train the model before predicting.');
-    return explainImage(s, (await decode(blob, s.backbone.spec.inputSize)).image);
+    const head = s.head;
+    if (!head) throw new Error('Train the model before predicting.');
+    return explainImage(s, head, (await decode(blob, s.backbone.spec.inputSize)).image);
   });
 }
 
@@ -52,9 +51,10 @@ export function predictWithHeatMap(blob: Blob): Promise<ExplainedPrediction> {
 export function sampleHeatMap(sampleId: string): Promise<ExplainedPrediction> {
   return exclusive(async () => {
     const s = ready();
-    if (!s.head) throw new Error('Train the model first.');
+    const head = s.head;
+    if (!head) throw new Error('Train the model first.');
     const [found] = await decodeStored(s, [sampleId]);
     if (!found) throw new Error('the image is no longer in the browser storage');
-    return explainImage(s, found.image);
+    return explainImage(s, head, found.image);
   });
 }

@@ -79,8 +79,9 @@ export function weightBytes(net: Network): number {
 export function int8ExportBytes(net: Network, batch = CALIBRATION_BATCH): number {
   const w = weightBytes(net);
   const input = size(net.input.shape.slice(1)) * FLOAT;
-  const calibrating = 2 * w + batch * (peakActivationBytes(net) + 2 * input);
+  const peak = peakActivationBytes(net);
+  const calibrating = 2 * w + batch * (peak + 2 * input);
   const writing = w + w / 4 + w / 4 + 2 * w;
-  const checking = w + w / 4 + w / 4 + 2 * w + peakActivationBytes(net) + input;
+  const checking = w + w / 4 + w / 4 + 2 * w + peak + input;
   return Math.ceil(Math.max(calibrating, writing, checking));
 }

@@ -68,6 +68,12 @@ export interface Network {
   preprocessing: Preprocessing;
 }
 
+/** The statement of an export whose input is NCHW (ONNX, PyTorch): the network's, in that layout. */
+export function nchwPreprocessing(net: Network): Preprocessing {
+  const { size, fit, scale, offset, labels } = net.preprocessing;
+  return { layout: 'NCHW', size, fit, scale, offset, labels: [...labels] };
+}
+
 /** The names of the tensors an op reads. */
 export function opInputs(op: NetOp): string[] {
   return 'inputs' in op ? [...op.inputs] : [op.input];

@@ -28,7 +28,7 @@ import {
   type TensorProto,
   type ValueInfoProto,
 } from 'onnx-buf';
-import { samePadding, tensorShapes, type Network, type Preprocessing, type Weight } from './network';
+import { nchwPreprocessing, samePadding, tensorShapes, type Network, type Weight } from './network';
 
 export const ONNX_OPSET = 13;
 /** IR version 7: the one opset 13 came with, so older runtimes and checkers read the file too. */
@@ -38,12 +38,6 @@ export const PREPROCESSING_KEY = 'headstart';
 
 export interface OnnxOptions {
   producerVersion?: string;
-}
-
-/** The statement an ONNX export makes: the network's, in NCHW. */
-export function onnxPreprocessing(net: Network): Preprocessing {
-  const { size, fit, scale, offset, labels } = net.preprocessing;
-  return { layout: 'NCHW', size, fit, scale, offset, labels: [...labels] };
 }
 
 /** Float32 values as little-endian bytes (a view where the platform is little-endian, as every one the app runs on is). */
@@ -184,7 +178,7 @@ export function writeOnnx(net: Network, options: OnnxOptions = {}): Uint8Array {
   }
 
   const classes = shapes.get(net.output)![1];
-  const preprocessing = onnxPreprocessing(net);
+  const preprocessing = nchwPreprocessing(net);
   const graph = create(GraphProtoSchema, {
     name: net.name,
     node: nodes,

@@ -11,7 +11,8 @@ import { PNG } from 'pngjs';
 import { beforeAll, expect, it } from 'vitest';
 import { ONNX_NODE_SNIPPET } from '../../ui/exportSnippets';
 import { patternImages, tinyNetwork } from '../testing';
-import { onnxPreprocessing, writeOnnx } from './onnx';
+import { nchwPreprocessing } from './network';
+import { writeOnnx } from './onnx';
 import { runNetwork } from './run';
 
 const root = join(__dirname, '..', '..', '..');
@@ -34,7 +35,7 @@ it('the Node ONNX snippet, run on an export, prints the network\'s probabilities
   const dir = join(root, 'node_modules', '.tmp', 'headstart-onnx-snippet');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'model.onnx'), writeOnnx(net));
-  writeFileSync(join(dir, 'headstart.json'), JSON.stringify(onnxPreprocessing(net)));
+  writeFileSync(join(dir, 'headstart.json'), JSON.stringify(nchwPreprocessing(net)));
   writeFileSync(join(dir, 'classify.mjs'), ONNX_NODE_SNIPPET);
 
   const [a, b] = patternImages(2, 2 * size, 3);

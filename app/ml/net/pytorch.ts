@@ -13,7 +13,7 @@
  * a message, never written wrong.
  */
 import { zipSync } from 'fflate';
-import { opInputs, type NetOp, type Network, type Preprocessing, type Weight } from './network';
+import { nchwPreprocessing, opInputs, type NetOp, type Network, type Preprocessing, type Weight } from './network';
 
 /** What the script builds; stored as `network.json` in the .npz. */
 export interface TorchNetwork {
@@ -319,7 +319,7 @@ export function torchWeights(net: Network): { arrays: Arrays; network: TorchNetw
  */
 export function writePytorch(net: Network, options: { level?: 0 | 1 | 6 | 9 } = {}): TorchExport {
   const { arrays, network } = torchWeights(net);
-  const statement: Preprocessing = { ...net.preprocessing, layout: 'NCHW', labels: [...net.preprocessing.labels] };
+  const statement = nchwPreprocessing(net);
   const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2));
   const files: Record<string, Uint8Array> = { 'headstart.json': text(statement), 'network.json': text(network) };
   for (const [name, a] of arrays) files[`${name}.npy`] = npy(a.shape, a.data);
