@@ -1,14 +1,19 @@
 // npm run eval -- --data DIR --fine-tune-blocks N[,N…] [--seeds S] [--settings JSON] [--fine-tune-settings JSON]
 // Head only against fine-tuning the last N blocks of the default backbone, same images, same seeds:
-// the worker decodes each image as the app does, caches its activations at the deepest cut once (as
-// seen and mirrored), trains the head with the recipe's settings, then for N ≥ 1 the last N blocks and
-// the head together (app/worker/fineTuneEval.ts), and predicts the test images from the adapted blocks.
+// the worker decodes each image as the app decodes it, caches its activations at each cut once (as
+// seen and mirrored); per seed it holds 15% of the training images out, trains the head on the rest
+// with the recipe's settings, then for each N ≥ 1 the last N blocks and a copy of that head together,
+// early-stopped on the held-out images, and "auto" keeps whichever answers more held-out images right
+// (app/worker/fineTuneEval.ts). Test accuracy of head only, each N and auto with each N; minutes per run.
 import { FILES_PREFIX } from './harness.mjs';
+
+/** app/ml/blocks.ts MAX_ADAPT_BLOCKS (the worker refuses more). */
+const MAX_BLOCKS = 10;
 
 /** Block counts to compare: 0 (head only) and each N given ("1" or "1,2,3"). */
 export function blockCounts(arg) {
   const counts = String(arg).split(',').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 0 || n > 3)) throw new Error('--fine-tune-blocks takes whole numbers 0–3, comma-separated');
+  if (counts.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_BLOCKS)) throw new Error(`--fine-tune-blocks takes whole numbers 0–${MAX_BLOCKS}, comma-separated`);
   return [...new Set([0, ...counts])].sort();
 }
 
@@ -45,16 +50,23 @@ export async function runFineTuneEval(page, { train, test, recipe, seeds, overri
         backend: hs.state().model.info.choice.backend,
         trainImages: trainPairs.length,
         testImages: testPairs.length,
-        runs: result.runs.map((r) => ({ ...r, predicted: undefined, metrics: hs.metrics(truth, r.predicted, classes.length) })),
+        heldOut: result.heldOut,
+        runs: result.runs.map((r) => ({
+          ...r,
+          predicted: undefined,
+          metrics: hs.metrics(truth, r.predicted, classes.length),
+          auto: r.auto ? { kept: r.auto.kept, metrics: hs.metrics(truth, r.auto.predicted, classes.length) } : null,
+        })),
       };
     },
     { train, test, prefix: FILES_PREFIX, recipe, seeds, overrides, fineTune, blocks },
   );
 }
 
-/** Per block count: accuracy over the seeds (mean, spread, each), step time; printed or as JSON. */
+/** Per block count (and auto with it): test accuracy over the seeds (mean, spread, each), minutes, epochs; printed or as JSON. */
 export function reportFineTune(result, summarise, json) {
   const counts = [...new Set(result.runs.map((r) => r.blocks))];
+  const minutes = (r) => (r.trainMs + r.fineTuneMs) / 60000;
   const byBlocks = Object.fromEntries(
     counts.map((blocks) => {
       const runs = result.runs.filter((r) => r.blocks === blocks);
@@ -63,20 +75,44 @@ export function reportFineTune(result, summarise, json) {
         {
           accuracy: summarise(runs.map((r) => r.metrics.accuracy)),
           balancedAccuracy: summarise(runs.map((r) => r.metrics.balancedAccuracy)),
+          auto: blocks > 0 ? { accuracy: summarise(runs.map((r) => r.auto.metrics.accuracy)), keptAdapted: runs.filter((r) => r.auto.kept === 'adapted').length } : null,
           stepMs: blocks > 0 ? summarise(runs.map((r) => r.stepMs)) : null,
-          fineTuneMs: summarise(runs.map((r) => r.fineTuneMs)),
-          perSeed: runs.map((r) => ({ seed: r.seed, accuracy: r.metrics.accuracy, balancedAccuracy: r.metrics.balancedAccuracy, trainMs: r.trainMs, fineTuneMs: r.fineTuneMs, stepMs: r.stepMs })),
+          minutes: summarise(runs.map(minutes)),
+          perSeed: runs.map((r) => ({
+            seed: r.seed,
+            accuracy: r.metrics.accuracy,
+            balancedAccuracy: r.metrics.balancedAccuracy,
+            auto: r.auto ? { kept: r.auto.kept, accuracy: r.auto.metrics.accuracy } : null,
+            heldOut: r.heldOut,
+            epochsRun: r.epochsRun,
+            bestEpoch: r.bestEpoch,
+            validationAccuracy: r.validationAccuracy,
+            trainMs: r.trainMs,
+            fineTuneMs: r.fineTuneMs,
+            stepMs: r.stepMs,
+          })),
         },
       ];
     }),
   );
-  const out = { backend: result.backend, classes: result.classes, trainImages: result.trainImages, testImages: result.testImages, cutMsPerImage: result.cutMsPerImage, settings: { head: result.head, fineTune: result.fineTune }, fineTuneBlocks: byBlocks };
+  const out = {
+    backend: result.backend,
+    classes: result.classes,
+    trainImages: result.trainImages,
+    heldOut: result.heldOut,
+    testImages: result.testImages,
+    cutMsPerImage: result.cutMsPerImage,
+    settings: { head: result.head, fineTune: result.fineTune },
+    fineTuneBlocks: byBlocks,
+  };
   if (json) return console.log(JSON.stringify(out));
   const pct = (x) => (x * 100).toFixed(1);
+  const line = (a, each) => `${pct(a.mean)}% ± ${pct((a.max - a.min) / 2)} [${each.map(pct).join(' ')}]`;
   for (const [blocks, r] of Object.entries(byBlocks)) {
     const what = blocks === '0' ? 'head only' : `last ${blocks} block(s) fine-tuned`;
-    const step = r.stepMs ? `; ${r.stepMs.mean.toFixed(0)} ms/step, ${(r.fineTuneMs.mean / 1000).toFixed(0)} s fine-tuning` : '';
-    console.log(`${what}: accuracy ${pct(r.accuracy.mean)}% ± ${pct((r.accuracy.max - r.accuracy.min) / 2)} (balanced ${pct(r.balancedAccuracy.mean)}%) [${r.perSeed.map((s) => pct(s.accuracy)).join(' ')}]${step}`);
+    const epochs = blocks === '0' ? '' : `; best epoch ${r.perSeed.map((s) => `${s.bestEpoch}/${s.epochsRun}`).join(' ')}, ${r.stepMs.mean.toFixed(0)} ms/step`;
+    console.log(`${what}: accuracy ${line(r.accuracy, r.perSeed.map((s) => s.accuracy))} (balanced ${pct(r.balancedAccuracy.mean)}%); ${r.minutes.mean.toFixed(1)} min a run${epochs}`);
+    if (r.auto) console.log(`  auto (head or ${blocks} block(s), by held-out images): ${line(r.auto.accuracy, r.perSeed.map((s) => s.auto.accuracy))}; kept adapted ${r.auto.keptAdapted}/${r.perSeed.length}`);
   }
-  console.log(`backend ${out.backend}; ${out.trainImages} train / ${out.testImages} test images; cut activations ${out.cutMsPerImage.toFixed(0)} ms/image`);
+  console.log(`backend ${out.backend}; ${out.trainImages} train (${pct(out.heldOut)}% held out per seed) / ${out.testImages} test images; cut activations ${out.cutMsPerImage.toFixed(0)} ms/image`);
 }

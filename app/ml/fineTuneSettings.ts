@@ -1,10 +1,27 @@
 /** Fine-tuning settings and their defaults. No TF.js here, so the UI and the eval page can read them. */
 export interface FineTuneSettings {
+  /** Passes over the images (the most, with early stopping on held-out images). */
   epochs: number;
   batchSize: number;
-  /** The head's learning rate; the adapted blocks learn at this × backboneRateFactor. */
+  /** The head's learning rate; the adapted blocks learn at this × backboneRateFactor (× layerRateDecay^i). */
   learningRate: number;
   backboneRateFactor: number;
+  /**
+   * Layer-wise rate decay: block i from the top (i = 0: the last block and Conv_1) learns at
+   * learningRate × backboneRateFactor × layerRateDecay^i (1 = every block at the same rate).
+   */
+  layerRateDecay: number;
+  /** Both rates over the steps: constant, or cosine decay to 0 (after the warm-up). */
+  learningRateSchedule: 'constant' | 'cosine';
+  /** The first fraction of all steps (epochs × steps per epoch) ramps both rates up linearly from ~0. */
+  warmupFraction: number;
+  /** L2-SP: α of the penalty α/2·‖w − w0‖² pulling the adapted weights toward their pre-trained values (0 = off). */
+  l2sp: number;
+  /**
+   * With held-out images (FineTuneOptions.validation): stop after this many epochs without a better
+   * held-out accuracy; the best epoch's weights are kept either way. 0 = never stop early.
+   */
+  patience: number;
   labelSmoothing: number;
   balanceClasses: boolean;
   seed: number;
@@ -15,6 +32,11 @@ export const DEFAULT_FINE_TUNE_SETTINGS: FineTuneSettings = {
   batchSize: 16,
   learningRate: 0.001,
   backboneRateFactor: 0.1,
+  layerRateDecay: 1,
+  learningRateSchedule: 'constant',
+  warmupFraction: 0,
+  l2sp: 0,
+  patience: 0,
   labelSmoothing: 0,
   balanceClasses: true,
   seed: 1,

@@ -2,14 +2,25 @@ import * as tf from '@tensorflow/tfjs';
 import type { HeadSettings } from './settings';
 
 /**
- * The learning rate of each optimizer step: constant, or cosine decay from `learningRate` to 0 over
- * all the steps of `settings.epochs` epochs (Loshchilov & Hutter's SGDR without restarts).
+ * The learning rate of each optimizer step (0-based): constant, or cosine decay from `learningRate` to 0
+ * over all the steps of `settings.epochs` epochs (Loshchilov & Hutter's SGDR without restarts). With a
+ * warm-up, the first `warmupFraction` of those steps ramp linearly up to `learningRate` (step s of W at
+ * (s + 1) / W of it), and the constant or cosine part runs over the steps after them.
  */
-export function learningRateSchedule(settings: Pick<HeadSettings, 'learningRate' | 'learningRateSchedule' | 'epochs'>, stepsPerEpoch: number): (step: number) => number {
+export function learningRateSchedule(
+  settings: Pick<HeadSettings, 'learningRate' | 'learningRateSchedule' | 'epochs'>,
+  stepsPerEpoch: number,
+  warmupFraction = 0,
+): (step: number) => number {
   const base = settings.learningRate;
-  if (settings.learningRateSchedule === 'constant') return () => base;
   const total = Math.max(1, settings.epochs * stepsPerEpoch);
-  return (step) => 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+  const warmup = Math.min(total - 1, Math.round(Math.max(0, warmupFraction) * total));
+  const rest = total - warmup;
+  return (step) => {
+    if (step < warmup) return (base * (step + 1)) / warmup;
+    if (settings.learningRateSchedule === 'constant') return base;
+    return 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step - warmup, rest)) / rest));
+  };
 }
 
 /**
