@@ -51,14 +51,26 @@ function configureWasm(baseUrl: string, threads: number | null): WasmThreadPlan 
   });
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmPlan.multithread);
   setThreadsCount(wasmPlan.threads);
-  if (wasmPlan.multithread) {
-    // TF.js 4.22 also caps its pool at hardwareConcurrency / 2 (backend.cc assumes two hardware
-    // threads per core), which is one thread on a 2-core machine whatever setThreadsCount says.
-    // Its runtime reads the count once, as it starts, so this worker reports twice the planned
-    // threads from here on (nothing else in it reads the count; the plan above used the real one).
-    Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, value: wasmPlan.threads * 2 });
-  }
   return wasmPlan;
+}
+
+/**
+ * Starts TF.js's wasm backend with the planned thread count. setThreadsCount alone cannot ask for more
+ * than half the cores: tfjs-backend-wasm 4.22's init_with_threads_count (src/cc/backend.cc) caps the
+ * XNNPACK pool at min(count, 8, num_cores), where num_cores = emscripten_num_logical_cores() / 2 (it
+ * assumes two hardware threads per core), and the published Emscripten glue answers that call with
+ * navigator.hardwareConcurrency — one thread on a 2-core machine, whatever was asked. TF.js has no other
+ * way in, so while the backend starts (its C++ globals read the count then, once) this worker reports
+ * twice the planned threads, and its own count again afterwards.
+ */
+async function startWasm(plan: WasmThreadPlan): Promise<boolean> {
+  if (!plan.multithread) return tf.setBackend('wasm');
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, value: plan.threads * 2 });
+  try {
+    return await tf.setBackend('wasm');
+  } finally {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 /** Under the hood's words for the wasm build in use (its actual thread count), or null on another backend. */
@@ -75,9 +87,8 @@ function withThreads(choice: Omit<BackendChoice, 'wasmThreads'>): BackendChoice 
 }
 
 export async function activateBackend(name: BackendName, baseUrl: string, threads: number | null = null): Promise<boolean> {
-  if (name === 'wasm') configureWasm(baseUrl, threads);
   try {
-    return await tf.setBackend(name);
+    return name === 'wasm' ? await startWasm(configureWasm(baseUrl, threads)) : await tf.setBackend(name);
   } catch {
     return false;
   }
