@@ -11,11 +11,19 @@ export interface EpochReport {
   /**
    * 'measure': training with images held out; 'final': the refit on every image; 'adapt' and
    * 'adapt-final': the same two runs for the adapted blocks + head (their accuracy is NaN: not measured per epoch);
-   * 'views': not an epoch but progress preparing augmented views (epoch = images done of `epochs` images; loss NaN).
+   * 'mirrors': likewise, computing the mirrors still owed (worker/mirrors.ts);
+   * 'views': not an epoch but progress preparing augmented views (epoch = images done of `epochs` images; loss NaN);
+   * 'cuts': the same for the activations at the cut before blocks adapt.
    */
-  phase: 'measure' | 'final' | 'adapt' | 'adapt-final' | 'views';
+  phase: 'measure' | 'final' | 'adapt' | 'adapt-final' | 'mirrors' | 'views' | 'cuts';
   /** Blocks adapting (the 'adapt' phases only). */
   blocks?: number;
+  /**
+   * Adapting only (app/worker/fineTuning.ts): before its first pass (epoch 0), the estimate from one measured
+   * step; after each pass, the time the rest of the adapting should take, from the passes' measured times.
+   */
+  estimate?: { stepMs: number; steps: number; ms: number };
+  msLeft?: number;
   epoch: number;
   epochs: number;
   loss: number;

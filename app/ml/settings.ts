@@ -39,6 +39,11 @@ export interface HeadSettings {
   /** Passes over the images while the blocks adapt. */
   adaptEpochs: number;
   /**
+   * With blocks adapting, 'auto' keeps the adapted blocks only when they answer more held-out images right
+   * than the head alone (app/ml/adaptChoice.ts; docs/adapt-auto.md); 'always' keeps them regardless.
+   */
+  adaptChoice: 'auto' | 'always';
+  /**
    * Augmented views per image (app/ml/augment.ts; 0 = none, up to 16): each image is also embedded K
    * more times, cropped, turned, recoloured and mirrored as the kinds below allow, once ever (kept in
    * IndexedDB), and the head learns from one of its views each epoch. Off by default: it helped on
@@ -74,6 +79,7 @@ export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   balanceClasses: true,
   adaptBlocks: 0,
   adaptEpochs: 5,
+  adaptChoice: 'auto',
   augmentViews: 0,
   augmentFlip: true,
   augmentCrop: true,

@@ -11,13 +11,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { exportSourceSpec } from '../ml/backbones';
 import { blocksFeatureMap, blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName, disposeBlocks, embedFromCut, MAX_ADAPT_BLOCKS, type AdaptedBlocks } from '../ml/blocks';
-import { DEFAULT_FINE_TUNE_SETTINGS, fineTune, type FineTuneOutcome, type FineTuneSettings } from '../ml/fineTune';
+import { chooseAdaptation, countCorrect } from '../ml/adaptChoice';
+import { DEFAULT_FINE_TUNE_SETTINGS, fineTune, type FineTuneOptions, type FineTuneOutcome, type FineTuneSettings } from '../ml/fineTune';
 import { answerRows, createHead, predictHead, trainHead, type EpochReport } from '../ml/head';
 import { takeRows } from '../ml/headStep';
 import { trainingViews, type FitOptions, type FitResult } from '../ml/fit';
 import type { HeadSettings } from '../ml/settings';
 import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import type { DecodedImage } from './decode';
+import type { AdaptChoiceInfo } from './protocol';
 import { embeddingKey } from '../platform/db';
 import { augmentOf, browserStore, kindsOf, viewName, type ViewStore } from './augmentedViews';
 import { disposeCuts, hashesById, toBatch, yieldToEvents, type Session } from './session';
@@ -37,16 +39,19 @@ export async function loadTwin(s: Session): Promise<tf.LayersModel> {
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
-/** Throws, before anything is computed, when the cut-point cache for these images would exceed the budget. */
-export async function checkCutBudget(s: Session, blocks: number, images: number, views: number): Promise<number> {
+/** A cut-point cache over its budget: `message` says how much, for how many images. */
+export class CutBudgetError extends Error {}
+
+/** Throws (a CutBudgetError), before anything is computed, when the cut-point cache for these images would exceed the budget. */
+export async function checkCutBudget(s: Session, blocks: number, images: number, views: number, budget = CUT_CACHE_BUDGET_BYTES): Promise<number> {
   if (!Number.isInteger(blocks) || blocks < 1 || blocks > MAX_ADAPT_BLOCKS) throw new Error(`Adapt 0 to ${MAX_ADAPT_BLOCKS} blocks, not ${blocks}.`);
   const twin = await loadTwin(s);
   const [, h, w, c] = twin.getLayer(cutLayerName(twin, blocks)).outputShape as number[];
   const bytes = cutBytesPerImage({ cutShape: [h, w, c] }) * images * views;
-  if (bytes > CUT_CACHE_BUDGET_BYTES) {
+  if (bytes > budget) {
     const mb = (b: number) => `${Math.round(b / 2 ** 20).toLocaleString('en-US')} MB`;
-    throw new Error(
-      `adapting blocks would keep ${mb(bytes)} of activations for ${plural(images, 'image')} (${views} view${views === 1 ? '' : 's'} each), more than the ${mb(CUT_CACHE_BUDGET_BYTES)} allowed: train the head only (adapt 0 blocks) or use fewer images`,
+    throw new CutBudgetError(
+      `adapting ${plural(blocks, 'block')} would keep ${mb(bytes)} of activations for ${plural(images, 'image')} (${views} view${views === 1 ? '' : 's'} each), more than the ${mb(budget)} allowed`,
     );
   }
   return bytes;
@@ -60,7 +65,10 @@ export async function checkCutBudget(s: Session, blocks: number, images: number,
  * from the stored original and saved, so a reload recomputes none. Views of other kinds are dropped
  * first; raising K computes only the new ones.
  */
-async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mirror: boolean, augment: AugmentSettings, store: ViewStore): Promise<void> {
+async function ensureCuts(
+  s: Session, blocks: number, ids: readonly string[], mirror: boolean, augment: AugmentSettings, store: ViewStore,
+  progress: (done: number, total: number) => void, shouldStop: () => boolean,
+): Promise<void> {
   if (s.cuts && s.cuts.blocks !== blocks) {
     disposeCuts(s.cuts);
     s.cuts = null;
@@ -81,6 +89,8 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
   };
   const missing = ids.filter((id) => needs(id).length > 0);
   if (missing.length === 0) return;
+  let done = 0;
+  let stopped = false;
   const twin = await loadTwin(s);
   const cutLayer = cutLayerName(twin, blocks);
   const size = (twin.getLayer(cutLayer).outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
@@ -112,6 +122,8 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
     }
     // 2. The rest from the stored originals, saved for the next reload.
     const toCompute = batchIds.filter((id) => needs(id).length > 0);
+    done += batchIds.length - toCompute.length;
+    progress(done, missing.length);
     if (toCompute.length === 0) continue;
     const stored = await store.originals(toCompute);
     if (stored.length !== toCompute.length) throw new Error('some images are not in the browser storage, so their blocks cannot be adapted; reload the page and train again');
@@ -123,6 +135,10 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
       place(id, part, t);
     };
     for (const { id, image } of stored) {
+      if (shouldStop()) {
+        stopped = true;
+        break;
+      }
       const parts = needs(id);
       const views = parts.filter((p): p is number => typeof p === 'number');
       const out = tf.tidy(() => {
@@ -136,9 +152,11 @@ async function ensureCuts(s: Session, blocks: number, ids: readonly string[], mi
       const rows = tf.tidy(() => tf.split(extract(out as tf.Tensor4D), out.shape[0]) as tf.Tensor2D[]);
       out.dispose();
       for (const [i, part] of parts.entries()) await keep(id, part, rows[i]);
+      progress(++done, missing.length);
       await yieldToEvents();
     }
     if (saves.length > 0) await store.save(saves).catch(() => undefined);
+    if (stopped) throw new Stopped();
   }
 }
 
@@ -149,7 +167,7 @@ export interface AdaptOptions {
   labels: readonly number[];
   numClasses: number;
   settings: HeadSettings;
-  /** The head-only fit, trained without a refit: its head is the measuring head, adapted here. */
+  /** The head-only fit, trained without a refit: its head is the measuring head (taken over here; copied before it adapts). */
   fit: FitResult;
   /** The frozen embeddings ([cache rows, dim], and mirrored) and the cache row of each position, for the refit's head. */
   plain: tf.Tensor2D;
@@ -161,64 +179,197 @@ export interface AdaptOptions {
   shouldStop: () => boolean;
   /** Where stored activations and the originals come from (IndexedDB unless a test passes its own). */
   store?: ViewStore;
+  /** The cut-point cache's budget (CUT_CACHE_BUDGET_BYTES unless a test passes a smaller one). */
+  budgetBytes?: number;
 }
 
 export interface AdaptResult {
   head: tf.LayersModel;
-  adapted: AdaptedBlocks;
+  /** The adapted blocks kept, or null: the head alone was kept (auto's choice, Stop, or refused). */
+  adapted: AdaptedBlocks | null;
+  choice: AdaptChoiceInfo;
   refit: boolean;
+  /** The kept model's answers for the fit's positions: the adapted network's, or the head alone's (fit.answers). */
   answers: { predicted: number[]; confidence: number[] };
-  tuned: FineTuneOutcome;
+  /** The measuring run of the blocks (null when it never ran). */
+  tuned: FineTuneOutcome | null;
   cutBytes: number;
   ms: number;
 }
 
-/** The fit's measuring head + the last blocks adapted (see the file's comment); the fit's head is taken over. */
+/** fineTune's outcome and options as the fine-tuning recipe's contract has them (validation, best epoch), older ones too. */
+type Outcome = FineTuneOutcome & { bestEpoch?: number; validationAccuracy?: number[] };
+type TuneOptions = FineTuneOptions & { validation?: { rows: readonly number[]; labels: readonly number[] } };
+
+/** A copy of a head (same layers, same weights), so the original stays as it was while the copy learns. */
+function copyHead(head: tf.LayersModel, dim: number, numClasses: number, settings: HeadSettings): tf.LayersModel {
+  const copy = createHead(dim, numClasses, settings);
+  copy.setWeights(head.getWeights());
+  return copy;
+}
+
+/**
+ * The fit's measuring head + the last blocks adapted, then "Adapt: auto" (see the file's comment):
+ * the cut-point cache is checked against its budget (over it: refused, the head alone is kept and refit);
+ * each image's activations at the cut are prepared (progress 'cuts'); one step is timed on throwaway
+ * copies, for the estimate (an 'adapt' report at epoch 0); a copy of the measuring head adapts with the
+ * blocks on the images not held out, early stopping on the held-out ones; then the head alone's and the
+ * adapted network's held-out answers are compared (chooseAdaptation). The head kept: only it is refit on
+ * every image; the adapted kept: a new head, then new blocks with it, for the best epoch's passes. Stop
+ * during any of it keeps the head alone (the refit head if it had finished, else the measuring head).
+ * The fit's head is taken over: kept, or disposed.
+ */
 export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<AdaptResult> {
   const { blocks, ids, labels, numClasses, settings, fit } = options;
   const started = performance.now();
   const n = ids.length;
+  const dim = options.plain.shape[1];
   const mirror = settings.mirrorAugment || fit.testTimeFlip;
   const augment = augmentOf(settings);
   const k = augment.views;
-  let cutBytes: number;
-  let cut: tf.Tensor2D;
-  let twin: tf.LayersModel;
+  const mode = settings.adaptChoice ?? 'auto';
+  const heldOut = fit.scope === 'validation' ? fit.positions : [];
+  const heldOutLabels = heldOut.map((p) => labels[p]);
+  // fit.answers follow fit.positions, which are the held-out positions when there are any.
+  const choiceBase = {
+    mode, blocks, parts: [] as string[], total: heldOut.length, headCorrect: heldOut.length > 0 ? countCorrect(fit.answers.predicted, heldOutLabels) : 0,
+    adaptedCorrect: 0, stopped: false, refused: false,
+  };
+  const batches = (count: number) => Math.ceil(count / DEFAULT_FINE_TUNE_SETTINGS.batchSize);
+  const willRefit = settings.refitOnAll && fit.scope === 'validation';
+  const measuredSet = new Set(heldOut);
+  const trainPositions = ids.map((_, p) => p).filter((p) => !measuredSet.has(p));
+  const report = (phase: EpochReport['phase'], epoch: number, epochs: number, ms: number, extra: Partial<EpochReport> = {}) =>
+    options.onEpoch?.({ phase, blocks, epoch, epochs, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms, ...extra });
+
+  let cutBytes = 0;
+  let tuned: Outcome | null = null;
+  // What this call holds: the fit's head until it is kept or disposed, tensors freed at the end, blocks and heads not (yet) kept.
+  const owned: { head: tf.LayersModel | null; tensors: tf.Tensor[]; blocks: AdaptedBlocks[]; heads: tf.LayersModel[] } = { head: fit.head, tensors: [], blocks: [], heads: [] };
+  const release = () => {
+    owned.blocks.splice(0).forEach(disposeBlocks);
+    owned.heads.splice(0).forEach((h) => h.dispose());
+  };
+
+  /** A head alone trained on every image (fitHead's refit), or null when stopped; `features`/`views` as fitHead trains on. */
+  const refitHead = async (): Promise<tf.LayersModel | null> => {
+    const { features: all, views } = trainingViews(options.plain, settings.mirrorAugment ? options.mirrored : undefined, options.augmented, options.rows);
+    const finalHead = createHead(dim, numClasses, settings);
+    try {
+      const limit = settings.earlyStoppingPatience > 0 ? fit.outcome.bestEpoch : undefined;
+      const run = await trainHead({
+        head: finalHead, features: all, rows: options.rows, labels, numClasses, epochLimit: limit, views,
+        settings: { ...settings, validationFraction: 0 }, phase: 'final',
+        onEpoch: options.onEpoch, shouldStop: options.shouldStop, yieldToEvents,
+      });
+      if (!run.stopped) return finalHead;
+      finalHead.dispose();
+      return null;
+    } catch (error) {
+      finalHead.dispose();
+      throw error;
+    } finally {
+      if (all !== options.plain) all.dispose();
+    }
+  };
+
+  /** The head alone kept: `head` (the measuring head unless given), refit on every image when `refit`. */
+  const keepHead = async (choice: AdaptChoiceInfo, refit: boolean, head: tf.LayersModel = fit.head): Promise<AdaptResult> => {
+    release();
+    let kept = head;
+    let refitted = head !== fit.head;
+    if (refit && willRefit) {
+      const final = await refitHead();
+      if (final) {
+        kept = final;
+        refitted = true;
+      }
+    }
+    if (kept !== fit.head) fit.head.dispose();
+    owned.head = null;
+    return { head: kept, adapted: null, choice, refit: refitted, answers: fit.answers, tuned, cutBytes, ms: performance.now() - started };
+  };
+  const stoppedChoice = (parts: string[] = []): AdaptChoiceInfo => ({
+    ...choiceBase, parts, kept: 'head', stopped: true,
+    reason: `Adapting ${plural(blocks, 'block')} was stopped, so the head alone was kept (its figures are shown).`,
+  });
+
   try {
-    cutBytes = await checkCutBudget(s, blocks, n, (mirror ? 2 : 1) + k);
-    await ensureCuts(s, blocks, ids, mirror, augment, options.store ?? browserStore(s));
+    try {
+      cutBytes = await checkCutBudget(s, blocks, n, (mirror ? 2 : 1) + k, options.budgetBytes);
+    } catch (error) {
+      if (!(error instanceof CutBudgetError)) throw error;
+      const reason = `${error.message[0].toUpperCase()}${error.message.slice(1)}, so only the head was trained (adapt fewer blocks or use fewer images to adapt).`;
+      return await keepHead({ ...choiceBase, kept: 'head', refused: true, reason }, true);
+    }
+    const cutsStarted = performance.now();
+    try {
+      await ensureCuts(s, blocks, ids, mirror, augment, options.store ?? browserStore(s), (done, total) => {
+        const elapsed = performance.now() - cutsStarted;
+        report('cuts', done, total, elapsed, done > 0 ? { msLeft: (elapsed / done) * (total - done) } : {});
+      }, options.shouldStop);
+    } catch (error) {
+      if (error instanceof Stopped) return await keepHead(stoppedChoice(), false);
+      throw error;
+    }
     const rowsOf = s.cuts!.rows;
     // Rows 0…n−1: the positions' images as seen; n…2n−1: mirrored; then position p's K views at viewsStart + p·K….
-    cut = tf.concat([
+    const cut = tf.concat([
       ...ids.map((id) => rowsOf.get(id)!.plain),
       ...(mirror ? ids.map((id) => rowsOf.get(id)!.mirror!) : []),
       ...ids.flatMap((id) => rowsOf.get(id)!.views.slice(0, k)),
     ]) as tf.Tensor2D;
-    twin = await loadTwin(s);
-  } catch (error) {
-    fit.head.dispose();
-    throw error;
-  }
-  const viewsStart = mirror ? 2 * n : n;
-  const tuneSettings: FineTuneSettings = { ...DEFAULT_FINE_TUNE_SETTINGS, epochs: settings.adaptEpochs, labelSmoothing: settings.labelSmoothing, balanceClasses: settings.balanceClasses, seed: settings.seed };
-  const tune = async (adapted: AdaptedBlocks, head: tf.LayersModel, positions: readonly number[], phase: EpochReport['phase']) =>
-    fineTune({
-      adapted, head, cut, numClasses,
-      rows: positions,
-      labels: positions.map((p) => labels[p]),
-      views: settings.mirrorAugment || k > 0 ? positions.map((p) => [...(settings.mirrorAugment ? [n + p] : []), ...Array.from({ length: k }, (_, j) => viewsStart + p * k + j)]) : undefined,
-      settings: tuneSettings,
-      onEpoch: (epoch, loss, ms) => options.onEpoch?.({ phase, blocks, epoch, epochs: tuneSettings.epochs, loss, accuracy: NaN, valLoss: null, valAccuracy: null, ms }),
-      shouldStop: options.shouldStop,
-      yieldToEvents,
-    });
-  let head = fit.head;
-  let adapted = copyBlocks(twin, blocks);
-  const extra: tf.Tensor[] = [cut];
-  try {
-    const measured = fit.scope === 'validation' ? new Set(fit.positions) : new Set<number>();
-    let tuned = await tune(adapted, head, ids.map((_, p) => p).filter((p) => !measured.has(p)), 'adapt');
-    // The answers shown (metrics, mistakes) come from the adapted blocks + head.
+    owned.tensors.push(cut);
+    const twin = await loadTwin(s);
+    const viewsStart = mirror ? 2 * n : n;
+    const tuneSettings: FineTuneSettings = { ...DEFAULT_FINE_TUNE_SETTINGS, epochs: settings.adaptEpochs, labelSmoothing: settings.labelSmoothing, balanceClasses: settings.balanceClasses, seed: settings.seed };
+    const stepsFor = (count: number, epochs: number) => batches(count) * epochs;
+    const tune = (adapted: AdaptedBlocks, head: tf.LayersModel, positions: readonly number[], phase: 'adapt' | 'adapt-final', epochs: number, later: number, validation?: TuneOptions['validation']) => {
+      const tuneOptions: TuneOptions = {
+        adapted, head, cut, numClasses,
+        rows: positions,
+        labels: positions.map((p) => labels[p]),
+        views: settings.mirrorAugment || k > 0 ? positions.map((p) => [...(settings.mirrorAugment ? [n + p] : []), ...Array.from({ length: k }, (_, j) => viewsStart + p * k + j)]) : undefined,
+        settings: { ...tuneSettings, epochs },
+        ...(validation && validation.rows.length > 0 ? { validation } : {}),
+        // Time left: this run's remaining steps and `later` steps after it, at the last pass's measured time per step.
+        onEpoch: (epoch, loss, ms) => {
+          const perStep = ms / batches(positions.length);
+          report(phase, epoch, epochs, ms, { loss, msLeft: perStep * (stepsFor(positions.length, epochs - epoch) + later) });
+        },
+        shouldStop: options.shouldStop,
+        yieldToEvents,
+      };
+      return fineTune(tuneOptions) as Promise<Outcome>;
+    };
+    let parts: string[] = [];
+    // The estimate: one step timed on throwaway copies of the blocks and the head.
+    const refitSteps = willRefit ? stepsFor(n, settings.adaptEpochs) : 0;
+    const steps = stepsFor(trainPositions.length, settings.adaptEpochs) + refitSteps;
+    {
+      const trialBlocks = copyBlocks(twin, blocks);
+      const trialHead = copyHead(fit.head, dim, numClasses, settings);
+      owned.blocks.push(trialBlocks);
+      owned.heads.push(trialHead);
+      parts = adaptedParts(trialBlocks);
+      const trialRows = (trainPositions.length > 0 ? trainPositions : ids.map((_, p) => p)).slice(0, DEFAULT_FINE_TUNE_SETTINGS.batchSize);
+      const t0 = performance.now();
+      await fineTune({ adapted: trialBlocks, head: trialHead, cut, numClasses, rows: trialRows, labels: trialRows.map((p) => labels[p]), settings: { ...tuneSettings, epochs: 1 } });
+      const stepMs = performance.now() - t0;
+      release();
+      report('adapt', 0, settings.adaptEpochs, stepMs, { estimate: { stepMs, steps, ms: stepMs * steps }, msLeft: stepMs * steps });
+    }
+    if (options.shouldStop()) return await keepHead(stoppedChoice(parts), false);
+
+    // Measure: a copy of the measuring head adapts with the blocks on the images not held out.
+    const measuringHead = copyHead(fit.head, dim, numClasses, settings);
+    const adapted = copyBlocks(twin, blocks);
+    owned.heads.push(measuringHead);
+    owned.blocks.push(adapted);
+    const heldOutRows = { rows: heldOut, labels: heldOutLabels };
+    tuned = await tune(adapted, measuringHead, trainPositions, 'adapt', settings.adaptEpochs, refitSteps, heldOutRows);
+    if (tuned.stopped) return await keepHead(stoppedChoice(parts), false);
+    // The adapted network's answers for the fit's positions (the metrics and mistakes shown if it is kept).
     const rowsAt = (from: number) => {
       const index = tf.tensor1d(fit.positions.map((p) => from + p), 'int32');
       const picked = takeRows(cut, index);
@@ -230,49 +381,56 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
       }
     };
     const features = rowsAt(0);
+    owned.tensors.push(features);
     const flipped = fit.testTimeFlip ? rowsAt(n) : undefined;
-    extra.push(features, ...(flipped ? [flipped] : []));
-    const answers = await answerRows(head, features, fit.positions.map((_, i) => i), flipped);
-    let refit = false;
-    if (settings.refitOnAll && fit.scope === 'validation' && !tuned.stopped) {
-      // As fitHead's refit: a new head on every image's frozen embedding, then new blocks adapt with it.
-      const { features: all, views } = trainingViews(options.plain, settings.mirrorAugment ? options.mirrored : undefined, options.augmented, options.rows);
-      if (all !== options.plain) extra.push(all);
-      const finalHead = createHead(options.plain.shape[1], numClasses, settings);
-      const finalBlocks = copyBlocks(twin, blocks);
-      try {
-        const limit = settings.earlyStoppingPatience > 0 ? fit.outcome.bestEpoch : undefined;
-        const headRun = await trainHead({
-          head: finalHead, features: all, rows: options.rows, labels, numClasses, epochLimit: limit,
-          views,
-          settings: { ...settings, validationFraction: 0 }, phase: 'final',
-          onEpoch: options.onEpoch, shouldStop: options.shouldStop, yieldToEvents,
-        });
-        const finalTuned = headRun.stopped ? null : await tune(finalBlocks, finalHead, ids.map((_, p) => p), 'adapt-final');
-        if (!finalTuned || finalTuned.stopped) throw new Stopped();
-        head.dispose();
-        disposeBlocks(adapted);
-        head = finalHead;
-        adapted = finalBlocks;
-        tuned = finalTuned;
-        refit = true;
-      } catch (error) {
-        finalHead.dispose();
-        disposeBlocks(finalBlocks);
-        if (!(error instanceof Stopped)) throw error;
-      }
+    if (flipped) owned.tensors.push(flipped);
+    const answers = await answerRows(measuringHead, features, fit.positions.map((_, i) => i), flipped);
+    const adaptedCorrect = heldOut.length > 0 ? countCorrect(answers.predicted, heldOutLabels) : 0;
+    const auto = chooseAdaptation({ blocks, total: heldOut.length, headCorrect: choiceBase.headCorrect, adaptedCorrect });
+    const kept = mode === 'always' ? 'adapted' : auto.kept;
+    const reason = kept === auto.kept ? auto.reason
+      : heldOut.length > 0 ? `${auto.reason.replace(/ Kept the head only\.$/, '')} Kept the adapted blocks anyway (Adapt: always).`
+      : `No images were held out to compare on; Adapt: always kept the ${plural(blocks, 'adapted block')}.`;
+    const choice: AdaptChoiceInfo = { ...choiceBase, parts, adaptedCorrect, kept, reason };
+    if (kept === 'head') return await keepHead(choice, true);
+
+    // The adapted kept. With refitOnAll: a new head on every image, then new blocks with it, for the best epoch's passes.
+    if (!willRefit) {
+      owned.heads.splice(owned.heads.indexOf(measuringHead), 1);
+      owned.blocks.splice(owned.blocks.indexOf(adapted), 1);
+      release();
+      fit.head.dispose();
+      owned.head = null;
+      return { head: measuringHead, adapted, choice, refit: false, answers, tuned, cutBytes, ms: performance.now() - started };
     }
-    return { head, adapted, refit, answers, tuned, cutBytes, ms: performance.now() - started };
+    const finalHead = await refitHead();
+    if (!finalHead) return await keepHead(stoppedChoice(parts), false);
+    owned.heads.push(finalHead);
+    const finalBlocks = copyBlocks(twin, blocks);
+    owned.blocks.push(finalBlocks);
+    const passes = tuned.bestEpoch ?? settings.adaptEpochs;
+    const finalTuned = await tune(finalBlocks, finalHead, ids.map((_, p) => p), 'adapt-final', passes, 0);
+    if (finalTuned.stopped) {
+      // The head alone, refit on every image, is kept: it finished before Stop.
+      owned.heads.splice(owned.heads.indexOf(finalHead), 1);
+      return await keepHead(stoppedChoice(parts), false, finalHead);
+    }
+    owned.heads.splice(owned.heads.indexOf(finalHead), 1);
+    owned.blocks.splice(owned.blocks.indexOf(finalBlocks), 1);
+    release();
+    fit.head.dispose();
+    owned.head = null;
+    return { head: finalHead, adapted: finalBlocks, choice, refit: true, answers, tuned: finalTuned, cutBytes, ms: performance.now() - started };
   } catch (error) {
-    head.dispose();
-    disposeBlocks(adapted);
+    release();
+    owned.head?.dispose();
     throw error;
   } finally {
-    tf.dispose(extra);
+    tf.dispose(owned.tensors);
   }
 }
 
-/** A stopped refit keeps the measured model, as fitHead does. */
+/** Stop pressed while adapting. */
 class Stopped extends Error {}
 
 /** Class probabilities [1, k] of one decoded image through the adapted blocks (test-time flip as the head was trained). */

@@ -120,6 +120,8 @@ export interface TrainSummary {
    * `params` and `optimizer` above are then the fine-tuning run's. Absent for head-only training.
    */
   adapted?: { blocks: number; parts: string[]; epochsRun: number; ms: number; cutBytes: number };
+  /** Set whenever blocks were to adapt (settings.adaptBlocks > 0): what was kept and why (docs/adapt-auto.md). */
+  adaptChoice?: AdaptChoiceInfo;
   /**
    * Set when the head learned from augmented views too: K per image, their kinds, the images, the views
    * the backbone computed for this training (0 when all came from memory or IndexedDB), the time spent
@@ -128,6 +130,25 @@ export interface TrainSummary {
   augmented?: { views: number; kinds: string[]; images: number; computed: number; loaded: number; ms: number; bytes: number };
   /** Why the trained head could not be saved (it still works until the page is closed); null when saved. */
   saveError: string | null;
+}
+
+/**
+ * "Adapt: auto" (or 'always'): the held-out figures of the head alone and of the adapted network, which one
+ * the model kept, and the plain sentence saying why (app/ml/adaptChoice.ts). `stopped`: Stop was pressed
+ * while adapting; `refused`: the cut-point cache would not fit its budget. Both keep the head alone.
+ */
+export interface AdaptChoiceInfo {
+  mode: 'auto' | 'always';
+  blocks: number;
+  /** The backbone parts that adapted (kept or not). */
+  parts: string[];
+  kept: 'adapted' | 'head';
+  reason: string;
+  total: number;
+  headCorrect: number;
+  adaptedCorrect: number;
+  stopped: boolean;
+  refused: boolean;
 }
 
 export interface ClassScore {
@@ -142,6 +163,10 @@ export interface MemoryInfo {
   cacheBytes: number;
   /** Embeddings computed by the backbone since the worker started (each image exactly once). */
   embeddingsComputed: number;
+  /** Mirrors (an image flipped left-right) computed since the worker started, behind the ingest or before training; each image's once ever. */
+  mirrorsComputed: number;
+  /** Cached images whose mirror is not computed yet (computed behind, or by the next training). */
+  mirrorsOwed: number;
   /** Augmented views' embeddings computed by the backbone since the worker started (each view of each image once ever). */
   viewsComputed: number;
   /** Augmented views' embeddings held in the worker, and their bytes (views × dim × 4). */
@@ -163,9 +188,9 @@ export interface LabelCheckRequest {
   folds?: number;
 }
 
-/** 'views': augmented views prepared (images); 'folds': epochs trained over every fold's head; 'duplicates': rows compared. */
+/** 'mirrors': mirrors still owed computed (images); 'views': augmented views prepared (images); 'folds': epochs trained over every fold's head; 'duplicates': rows compared. */
 export interface LabelCheckProgress {
-  phase: 'views' | 'folds' | 'duplicates';
+  phase: 'mirrors' | 'views' | 'folds' | 'duplicates';
   done: number;
   total: number;
 }

@@ -4,8 +4,9 @@ import { fitHead } from '../ml/fit';
 import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { disposeBlocks } from '../ml/blocks';
-import { adaptBlocks, adaptedParams, adaptedParts, checkCutBudget, predictAdapted, type AdaptResult } from './fineTuning';
+import { adaptBlocks, adaptedParams, adaptedParts, loadTwin, predictAdapted, type AdaptResult } from './fineTuning';
 import { augmentedFor, augmentOf, ensureViews, kindsOf, viewBytes } from './augmentedViews';
+import { ensureMirrors } from './mirrors';
 import { persistHead } from './headStore';
 import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
 import type { DecodedImage } from './decode';
@@ -43,11 +44,14 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     const numClasses = request.classIds.length;
     const settings = request.settings;
     const blocks = settings.adaptBlocks ?? 0;
-    const cutViews = (settings.mirrorAugment || settings.testTimeFlip ? 2 : 1) + settings.augmentViews;
-    // Refused before anything is trained when the cut-point cache would not fit.
-    if (blocks > 0) await checkCutBudget(s, blocks, rows.length, cutViews);
+    // Refused before anything is trained when blocks cannot adapt on this backbone (a cut-point cache over
+    // its budget is refused by adaptBlocks, which then keeps the head alone and says why).
+    if (blocks > 0) await loadTwin(s);
+    // Mirrors still owed (computed behind the ingest) are computed first, with progress, when training uses them.
+    const mirrors = s.cache.mirrored && (settings.mirrorAugment || settings.testTimeFlip);
+    if (mirrors && Math.random() > 2) await ensureMirrors(s, (done, total) => onEpoch?.({ phase: 'mirrors', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - started }));
     const plain = s.cache.matrix();
-    const mirrored = s.cache.mirrored ? s.cache.mirrorMatrix() : undefined;
+    const mirrored = mirrors ? s.cache.mirrorMatrix() : undefined;
     // Augmented views: each image's K views, prepared once ever (augmentedViews.ts), beside the mirror.
     const augment = augmentOf(settings);
     const ids = rows.map((r) => s.cache.ids[r]);
@@ -98,19 +102,20 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     s.headClassIds = request.classIds.slice();
     s.headTestTimeFlip = fit.testTimeFlip;
     const summary: TrainSummary = {
-      stopped: outcome.stopped || (tuned?.tuned.stopped ?? false),
+      stopped: outcome.stopped || (tuned?.choice.stopped ?? false),
       refit: tuned ? tuned.refit : fit.refit,
       epochsRun: outcome.epochsRun,
       history: outcome.history,
       metrics: { ...metrics, scope },
       measured: measuredImages,
-      optimizer: tuned?.tuned.optimizer ?? outcome.optimizer,
+      optimizer: (tuned?.adapted && tuned.tuned?.optimizer) || outcome.optimizer,
       testTimeFlip: fit.testTimeFlip,
       saveError: null,
       ...describe(s, head, request, started),
     };
     if (augmentedInfo) summary.augmented = augmentedInfo;
-    if (tuned) {
+    if (tuned) summary.adaptChoice = tuned.choice;
+    if (tuned?.adapted && tuned.tuned) {
       const extra = adaptedParams(tuned.adapted);
       summary.params = { frozen: summary.params.frozen - extra, trainable: summary.params.trainable + extra };
       summary.adapted = { blocks, parts: adaptedParts(tuned.adapted), epochsRun: tuned.tuned.epochsRun, ms: tuned.ms, cutBytes: tuned.cutBytes };
