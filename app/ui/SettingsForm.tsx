@@ -97,6 +97,18 @@ export function SettingsForm({ disabled }: { disabled: boolean }) {
       {ADAPT_FIELDS.map((f) => (
         <NumberField key={f.key} field={f} value={settings[f.key]} disabled={disabled} />
       ))}
+      <label>
+        Adapt: auto keeps the adapted blocks only when they get more held-out images right than the head alone
+        <select
+          disabled={disabled || settings.adaptBlocks === 0}
+          value={settings.adaptChoice}
+          data-testid="setting-adaptChoice"
+          onChange={(e) => updateSettings({ adaptChoice: e.target.value === 'always' ? 'always' : 'auto' })}
+        >
+          <option value="auto">auto</option>
+          <option value="always">always keep them</option>
+        </select>
+      </label>
       <p className="hint" id="adapt-hint">
         Adapting blocks also retrains the backbone's last layers with the head, so it can pick up what your images look like; it takes
         minutes rather than seconds (about a fifth of a second per image per pass on a processor).

@@ -7,6 +7,7 @@ import { ProgressBar } from './ProgressBar';
 import { SettingsForm } from './SettingsForm';
 import { TrainingChart } from './TrainingChart';
 import { trainStatusText } from './trainStatus';
+import { durationWords, estimateText } from './adaptStatus';
 
 export function TrainPanel() {
   const training = useStore((s) => s.training);
@@ -14,6 +15,8 @@ export function TrainPanel() {
   const epochs = useStore((s) => s.settings.epochs);
   const last = training.history.at(-1);
   const running = training.status === 'training';
+  const adapting = last?.phase === 'cuts' || last?.phase === 'adapt' || last?.phase === 'adapt-final';
+  const estimate = training.history.find((h) => h.estimate);
   return (
     <section className="panel sticky" aria-labelledby="train-heading">
       {/* Stays at the top of the panel while the metrics below it scroll. */}
@@ -45,10 +48,22 @@ export function TrainPanel() {
           {trainStatusText(training, epochs)}
         </p>
         {running && <ProgressBar label="Epochs" value={last?.epoch ?? 0} max={last?.epochs ?? epochs} />}
-        {last && running && Number.isNaN(last.accuracy) && (
+        {last && running && adapting && (
+          <p className="epoch-line hint" data-testid="epoch-line">
+            {last.epoch > 0 && last.phase !== 'cuts' && `loss ${last.loss.toFixed(3)} · ${(last.ms / 1000).toFixed(1)} s per pass · `}
+            {last.msLeft !== undefined && `${durationWords(last.msLeft)} left`}
+            {estimate && last !== estimate && ` · estimated at the start: ${estimateText(estimate)}`}
+          </p>
+        )}
+        {last && running && !adapting && Number.isNaN(last.accuracy) && (
           <p className="epoch-line hint" data-testid="epoch-line">
             loss {last.loss.toFixed(3)} · {(last.ms / 1000).toFixed(1)} s per pass, about {Math.round((last.ms * (last.epochs - last.epoch)) / 1000)} s
             left in this run
+          </p>
+        )}
+        {training.summary?.adaptChoice && !running && (
+          <p className="hint" data-testid="adapt-choice">
+            {training.summary.adaptChoice.reason}
           </p>
         )}
         {last && running && !Number.isNaN(last.accuracy) && (

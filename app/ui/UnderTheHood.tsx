@@ -3,6 +3,7 @@ import { useLabelCheck } from '../state/labelCheck';
 import { useStore } from '../state/store';
 import { LayerTable } from './LayerTable';
 import { megabytes } from './format';
+import { adaptChoiceSentences } from './adaptStatus';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const mb = (bytes: number) => megabytes(bytes, 2);
@@ -72,6 +73,14 @@ export function UnderTheHood() {
             plain="The backbone's last layers that learned from your images too, starting from what they knew; the rest stayed frozen."
           >
             {`${summary.adapted.blocks} (${summary.adapted.parts.join(', ')}): ${summary.adapted.epochsRun} epochs in ${(summary.adapted.ms / 1000).toFixed(1)} s, from ${mb(summary.adapted.cutBytes)} of cached activations`}
+          </Figure>
+        )}
+        {summary?.adaptChoice && (
+          <Figure
+            term="Adapting"
+            plain="Adapt: auto trains the head alone and the adapted network on the same images, and keeps the one that answers more of the held-out images right."
+          >
+            <span data-testid="adapt-choice-hood">{adaptChoiceSentences(summary.adaptChoice).join(' ')}</span>
           </Figure>
         )}
         {summary?.augmented && (
