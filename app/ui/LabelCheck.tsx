@@ -4,7 +4,7 @@ import type { LabelCheckProgress } from '../worker/protocol';
 import { LabelFindings } from './LabelFindings';
 import { ProgressBar } from './ProgressBar';
 
-const STEPS: Record<LabelCheckProgress['phase'], string> = { views: 'Preparing augmented views', folds: 'Training 5 check models', duplicates: 'Comparing pictures' };
+const STEPS: Record<LabelCheckProgress['phase'], string> = { mirrors: 'Finishing the mirrored images', views: 'Preparing augmented views', folds: 'Training 5 check models', duplicates: 'Comparing pictures' };
 
 /** "Check labels": the images probably labelled wrong, and the same picture twice (app/worker/labelCheck.ts). */
 export function LabelCheck() {

@@ -20,7 +20,7 @@ function line(points: [number, number][], max: number, epochs: number): string {
  */
 export function TrainingChart({ history: reports }: { history: EpochReport[] }) {
   // Progress preparing augmented views is not an epoch.
-  const history = reports.filter((h) => h.phase !== 'views');
+  const history = reports.filter((h) => h.phase !== 'views' && h.phase !== 'mirrors');
   if (history.length === 0) return null;
   const epochs = history[0].epochs;
   const maxLoss = Math.max(...history.map((h) => Math.max(h.loss, h.valLoss ?? 0)), 0.01);

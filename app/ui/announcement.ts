@@ -22,6 +22,7 @@ export function announcement(s: HeadstartState, prev: HeadstartState, threshold:
     if (!last || last === prev.training.history.at(-1)) return null;
     const tenth = (e: number | undefined) => Math.floor(((e ?? 0) * 10) / last.epochs);
     if (tenth(last.epoch) === tenth(prev.training.history.at(-1)?.epoch) && last.phase === prev.training.history.at(-1)?.phase) return null;
+    if (last.phase === 'mirrors') return `Finishing the mirrored images: ${last.epoch} of ${last.epochs}.`;
     if (last.phase === 'views') return `Preparing augmented views: ${last.epoch} of ${last.epochs} images.`;
     return `${last.phase === 'final' ? 'Final fit' : 'Training'}: epoch ${last.epoch} of ${last.epochs}.`;
   }

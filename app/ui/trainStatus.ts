@@ -10,6 +10,8 @@ export function trainStatusText(training: HeadstartState['training'], epochs: nu
       switch (last?.phase) {
         case 'final':
           return `Final fit on all images… epoch ${epoch} of ${epochs}`;
+        case 'mirrors':
+          return `Finishing the mirrored images: ${epoch} of ${last.epochs}`;
         case 'views':
           return `Preparing augmented views: ${epoch} of ${last.epochs} images`;
         case 'cuts':

@@ -53,6 +53,8 @@ export const api = {
       cuts: null,
       views: null,
       embeddingsComputed: 0,
+      mirrorsComputed: 0,
+      mirrorPixels: new Map(),
       viewsComputed: 0,
       cutsComputed: 0,
       byHash: new Map(),
@@ -85,6 +87,7 @@ export const api = {
       dropViews(s);
       s.byHash.clear();
       s.originals?.clear();
+      s.mirrorPixels.clear();
     });
   },
 
@@ -107,6 +110,8 @@ export const api = {
       cachedEmbeddings: s?.cache.size ?? 0,
       cacheBytes: s?.cache.bytes ?? 0,
       embeddingsComputed: s?.embeddingsComputed ?? 0,
+      mirrorsComputed: s?.mirrorsComputed ?? 0,
+      mirrorsOwed: s?.cache.missingMirrors().length ?? 0,
       viewsComputed: s?.viewsComputed ?? 0,
       augmentedViews: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) : 0,
       augmentedBytes: s?.views ? [...s.views.rows.values()].reduce((n, row) => n + row.length, 0) * s.backbone.spec.featureDim * 4 : 0,

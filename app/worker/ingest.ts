@@ -1,6 +1,7 @@
 /**
  * Ingest: samples in → decoded, hashed, embedded once (or their stored embedding reused), cached,
- * and reported to the page batch by batch. Also the cache's other edits (forget, relabel).
+ * and reported to the page batch by batch; each image's mirror is computed behind (mirrors.ts).
+ * Also the cache's other edits (forget, relabel).
  * Bad files and duplicates never throw; a batch that fails as a whole gives its hashes back.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -8,18 +9,19 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
-import { decode, embedBothViews, exclusive, forgetCuts, forgetViews, originalsOf, ready, yieldToEvents, type Session } from './session';
+import { forgetMirrorPixels, keepMirrorPixels, mirrorsBehind } from './mirrors';
+import { decode, embedDecoded, exclusive, forgetCuts, forgetViews, originalsOf, ready, yieldToEvents, type Session } from './session';
 
-/** An image's embeddings as seen and mirrored left-right. */
+/** An image's stored embeddings: as seen, and mirrored left-right when that was saved too. */
 interface Views {
   plain: Float32Array;
-  mirror: Float32Array;
+  mirror: Float32Array | undefined;
 }
 
 interface Prepared {
   sample: SampleInput;
   hash: string;
-  /** Both embeddings saved by an earlier session, if any: then nothing is decoded or embedded. */
+  /** The embeddings saved by an earlier session, if any: then nothing is decoded or embedded (a missing mirror is owed). */
   stored: Views | undefined;
   thumbnail: Blob;
   image: DecodedImage | null;
@@ -30,7 +32,7 @@ const cancelled = new Set<string>();
 
 /**
  * Embeddings already computed for these hashes (by any earlier session), from IndexedDB: an image
- * counts as stored only with both views (one saved before mirrors were kept is embedded again).
+ * counts as stored with its embedding as seen; its mirror, when not saved, is computed behind.
  */
 async function storedEmbeddings(s: Session, hashes: string[]): Promise<(Views | undefined)[]> {
   if (!s.persist || hashes.length === 0) return hashes.map(() => undefined);
@@ -39,7 +41,7 @@ async function storedEmbeddings(s: Session, hashes: string[]): Promise<(Views | 
   const found = await getEmbeddings(views.flatMap((view) => hashes.map((h) => embeddingKey(spec.id, spec.preprocessVersion, h, view))));
   return hashes.map((_, i) => {
     const [plain, mirror] = [found[i], found[hashes.length + i]];
-    return plain && mirror ? { plain, mirror } : undefined;
+    return plain ? { plain, mirror } : undefined;
   });
 }
 
@@ -114,33 +116,40 @@ async function prepareBatch(s: Session, batch: SampleInput[], fail: (sample: Sam
   return prepared.filter((p) => p !== null);
 }
 
-/** Embeds (or reuses the stored embeddings of) one prepared batch and appends it to the cache. */
+/** Rows of stored embeddings as one [n, dim] matrix. */
+function storedMatrix(values: Float32Array[], dim: number): tf.Tensor2D {
+  const flat = new Float32Array(values.length * dim);
+  values.forEach((v, i) => flat.set(v, i * dim));
+  return tf.tensor2d(flat, [values.length, dim]);
+}
+
+/**
+ * Embeds (or reuses the stored embeddings of) one prepared batch and appends it to the cache. Each
+ * image is embedded as seen; its mirror (mirror augmentation, test-time flip), unless stored, is
+ * owed and computed behind (mirrors.ts), from the pixels kept here for the first few.
+ */
 function cacheBatch(s: Session, good: Prepared[], saving: Promise<unknown>[]): Promise<void> | void {
   const toEmbed = good.filter((g) => !g.stored);
-  const reused = good.filter((g) => g.stored);
+  const reused = good.filter((g) => g.stored).map((g) => ({ id: g.sample.id, classId: g.sample.classId, ...(g.stored as Views) }));
   const dim = s.cache.dim;
   if (reused.length > 0) {
-    const matrix = (view: keyof Views) => {
-      const flat = new Float32Array(reused.length * dim);
-      reused.forEach((g, i) => flat.set((g.stored as Views)[view], i * dim));
-      return tf.tensor2d(flat, [reused.length, dim]);
-    };
-    s.cache.add(reused.map((g) => g.sample.id), reused.map((g) => g.sample.classId), matrix('plain'), matrix('mirror'));
+    s.cache.add(reused.map((r) => r.id), reused.map((r) => r.classId), storedMatrix(reused.map((r) => r.plain), dim));
+    const mirrored = s.cache.mirrored ? reused.filter((r) => r.mirror) : [];
+    if (mirrored.length > 0) s.cache.addMirrors(mirrored.map((r) => r.id), storedMatrix(mirrored.map((r) => r.mirror as Float32Array), dim));
   }
   if (toEmbed.length === 0) return;
-  // Each image is embedded as seen and mirrored (for mirror augmentation and test-time flipping).
-  const { plain, mirror } = embedBothViews(s.backbone, toEmbed.map((g) => g.image as DecodedImage));
+  const plain = embedDecoded(s.backbone, toEmbed.map((g) => g.image as DecodedImage));
   s.embeddingsComputed += toEmbed.length;
-  s.cache.add(toEmbed.map((g) => g.sample.id), toEmbed.map((g) => g.sample.classId), plain, mirror);
+  s.cache.add(toEmbed.map((g) => g.sample.id), toEmbed.map((g) => g.sample.classId), plain);
+  if (s.cache.mirrored) for (const g of toEmbed) keepMirrorPixels(s, g.sample.id, (g.image as DecodedImage).pixels);
   if (!s.persist) return;
-  return Promise.all([plain.data(), mirror.data()]).then(([p, m]) => {
+  return plain.data().then((values) => {
     const spec = s.backbone.spec;
-    const views: [keyof Views, Float32Array][] = [['plain', p as Float32Array], ['mirror', m as Float32Array]];
     // A cache: if storage is full the image still works now and is re-embedded after a reload.
     saving.push(
-      putEmbeddings(
-        views.flatMap(([view, values]) => toEmbed.map((g, i): [string, Float32Array] => [embeddingKey(spec.id, spec.preprocessVersion, g.hash, view), values.slice(i * dim, (i + 1) * dim)])),
-      ).catch(() => undefined),
+      putEmbeddings(toEmbed.map((g, i): [string, Float32Array] => [embeddingKey(spec.id, spec.preprocessVersion, g.hash, 'plain'), (values as Float32Array).slice(i * dim, (i + 1) * dim)])).catch(
+        () => undefined,
+      ),
     );
   });
 }
@@ -152,7 +161,7 @@ function cacheBatch(s: Session, good: Prepared[], saving: Promise<unknown>[]): P
  * batches: what was not reported yet is not cached and its hashes are given back.
  */
 export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: IngestBatch) => void | Promise<void>): Promise<void> {
-  return exclusive(async () => {
+  const run = exclusive(async () => {
     const s = ready();
     let pending: SampleResult[] = [];
     const fail = (sample: SampleInput, error: string) => pending.push({ id: sample.id, name: sample.name, ok: false, error });
@@ -176,6 +185,7 @@ export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: 
           await cacheBatch(s, good, saving);
         } catch (error) {
           s.cache.remove(good.map((g) => g.sample.id));
+          forgetMirrorPixels(s, good.map((g) => g.sample.id));
           releaseHashes(s, good);
           throw error;
         }
@@ -200,6 +210,10 @@ export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: 
     await last;
     await Promise.all(saving);
   });
+  // The mirrors of what was added are computed once the worker is idle.
+  const behind = () => mirrorsBehind(true);
+  run.then(behind, behind);
+  return run;
 }
 
 /** Asks a running ingest to stop before its next batch. Not exclusive: it must run during the ingest. */
@@ -214,6 +228,7 @@ export function forget(ids: string[]): Promise<void> {
     s.cache.remove(ids);
     forgetCuts(s, ids);
     forgetViews(s, ids);
+    forgetMirrorPixels(s, ids);
     forgetHashes(s, new Set(ids));
     for (const id of ids) s.originals?.delete(id);
   });

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, outOfFoldProbabilities, rankLabelIssues } from '../ml/labelCheck';
 import { augmentedFor, augmentOf, ensureViews } from './augmentedViews';
+import { ensureMirrors } from './mirrors';
 import type { LabelCheckProgress, LabelCheckRequest, LabelCheckResult } from './protocol';
 import { exclusive, ready, yieldToEvents } from './session';
 
@@ -29,6 +30,8 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
     const settings = request.settings;
     const ids = rows.map((r) => s.cache.ids[r]);
     const augment = augmentOf(settings);
+    const mirrors = s.cache.mirrored && (settings.mirrorAugment || settings.testTimeFlip);
+    if (mirrors) await ensureMirrors(s, (done, total) => onProgress?.({ phase: 'mirrors', done, total }));
     let augmented: ReturnType<typeof augmentedFor> | undefined;
     if (augment.views > 0) {
       await ensureViews(s, ids, augment, (done, total) => onProgress?.({ phase: 'views', done, total }));
@@ -40,7 +43,7 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
     try {
       oof = await outOfFoldProbabilities({
         plain,
-        mirrored: s.cache.mirrored ? s.cache.mirrorMatrix() : undefined,
+        mirrored: mirrors ? s.cache.mirrorMatrix() : undefined,
         augmented,
         rows,
         labels,

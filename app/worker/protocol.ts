@@ -163,6 +163,10 @@ export interface MemoryInfo {
   cacheBytes: number;
   /** Embeddings computed by the backbone since the worker started (each image exactly once). */
   embeddingsComputed: number;
+  /** Mirrors (an image flipped left-right) computed since the worker started, behind the ingest or before training; each image's once ever. */
+  mirrorsComputed: number;
+  /** Cached images whose mirror is not computed yet (computed behind, or by the next training). */
+  mirrorsOwed: number;
   /** Augmented views' embeddings computed by the backbone since the worker started (each view of each image once ever). */
   viewsComputed: number;
   /** Augmented views' embeddings held in the worker, and their bytes (views × dim × 4). */
@@ -184,9 +188,9 @@ export interface LabelCheckRequest {
   folds?: number;
 }
 
-/** 'views': augmented views prepared (images); 'folds': epochs trained over every fold's head; 'duplicates': rows compared. */
+/** 'mirrors': mirrors still owed computed (images); 'views': augmented views prepared (images); 'folds': epochs trained over every fold's head; 'duplicates': rows compared. */
 export interface LabelCheckProgress {
-  phase: 'views' | 'folds' | 'duplicates';
+  phase: 'mirrors' | 'views' | 'folds' | 'duplicates';
   done: number;
   total: number;
 }

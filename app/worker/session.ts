@@ -28,6 +28,10 @@ export interface Session {
   /** Each image's augmented views' embeddings (augmentedViews.ts), computed or read back once. */
   views: ViewCache | null;
   embeddingsComputed: number;
+  /** Mirrors (an image flipped left-right) the backbone computed since the worker started, behind the ingest or before training (mirrors.ts). */
+  mirrorsComputed: number;
+  /** Decoded pixels of a few images whose mirror is still owed (mirrors.ts); the others are decoded again from their originals. */
+  mirrorPixels: Map<string, Float32Array>;
   /** Augmented views the backbone computed since the worker started (each view of each image once ever). */
   viewsComputed: number;
   /** Cut-point activations (an image, its mirror or a view) the layers twin computed since the worker started. */
@@ -127,6 +131,9 @@ export function dropViews(s: Session): void {
 
 let session: Session | null = null;
 let busy: Promise<unknown> = Promise.resolve();
+/** Jobs queued or running, and when the last one asked for by the page (not `behind`) ended. */
+let jobs = 0;
+let lastAsked = 0;
 
 /** Decodes images beside this worker (see decoder.ts). */
 export const decode = createDecoder();
@@ -169,11 +176,24 @@ export function replaceSession(next: Session): void {
   session = next;
 }
 
-/** Runs jobs that touch the cache or head one at a time, in call order. */
-export function exclusive<T>(job: () => Promise<T>): Promise<T> {
+/**
+ * Runs jobs that touch the cache or head one at a time, in call order. A `behind` job (work the
+ * worker gives itself, mirrors.ts) does not count as activity for `idleMs`.
+ */
+export function exclusive<T>(job: () => Promise<T>, options: { behind?: boolean } = {}): Promise<T> {
+  jobs++;
   const run = busy.then(job, job);
   busy = run.catch(() => undefined);
+  void busy.then(() => {
+    jobs--;
+    if (!options.behind) lastAsked = performance.now();
+  });
   return run;
+}
+
+/** How long no job has been queued or running (0 while one is), counting only jobs the page asked for. */
+export function idleMs(): number {
+  return jobs > 0 ? 0 : performance.now() - lastAsked;
 }
 
 const channel = new MessageChannel();

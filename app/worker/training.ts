@@ -49,7 +49,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     if (blocks > 0) await loadTwin(s);
     // Mirrors still owed (computed behind the ingest) are computed first, with progress, when training uses them.
     const mirrors = s.cache.mirrored && (settings.mirrorAugment || settings.testTimeFlip);
-    if (mirrors && Math.random() > 2) await ensureMirrors(s, (done, total) => onEpoch?.({ phase: 'mirrors', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - started }));
+    if (mirrors) await ensureMirrors(s, (done, total) => onEpoch?.({ phase: 'mirrors', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - started }));
     const plain = s.cache.matrix();
     const mirrored = mirrors ? s.cache.mirrorMatrix() : undefined;
     // Augmented views: each image's K views, prepared once ever (augmentedViews.ts), beside the mirror.

@@ -1,0 +1,48 @@
+import { expect, images, test } from './app';
+
+// Images are embedded, shown and saved as seen; each one's mirror is computed behind (app/worker/mirrors.ts).
+
+test('Train pressed right after adding images first finishes their mirrors, then trains with them; a reload computes nothing', async ({ app, page }) => {
+  await app.open();
+  await app.addClass('fruit');
+  await app.addClass('face');
+  await app.setEpochs(20);
+  // Both drops and Train back to back: the worker is never idle long enough to compute a mirror behind.
+  await app.card(0).getByTestId('sample-input').setInputFiles(images('train', 'fruit', 5));
+  await app.card(1).getByTestId('sample-input').setInputFiles(images('train', 'face', 5));
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText(/trained/i, { timeout: 180_000 });
+  expect(await app.counts()).toEqual([['fruit', 5], ['face', 5]]);
+
+  // The status said it was finishing the mirrors, up to every one still owed.
+  const mirrorsPhase = await page.evaluate(() => window.headstart?.state().training.history.filter((h) => h.phase === 'mirrors').map((h) => [h.epoch, h.epochs]));
+  expect(mirrorsPhase?.length).toBeGreaterThan(0);
+  const [done, owed] = mirrorsPhase?.at(-1) ?? [];
+  expect(done).toBe(owed);
+  expect(owed).toBeGreaterThan(0);
+  // Every image and every mirror computed exactly once, and the head predicts from both (test-time flip).
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 10, embeddingsComputed: 10, mirrorsComputed: 10, mirrorsOwed: 0 });
+  expect(await page.evaluate(() => window.headstart?.state().training.summary?.testTimeFlip)).toBe(true);
+  expect(await app.predict(images('test', 'face')[0])).toBe('face');
+
+  await app.reload();
+  await expect(page.getByTestId('train-status')).toContainText('trained');
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 10, embeddingsComputed: 0, mirrorsComputed: 0, mirrorsOwed: 0 });
+});
+
+test('mirrors are computed behind once the app is idle and saved; a reload before they are done loses nothing', async ({ app }) => {
+  await app.open();
+  await app.addClass('vehicle');
+  // Reloaded as soon as the images show: their mirrors may not be computed yet.
+  await app.addImages(0, images('train', 'vehicle', 6), 6);
+  await app.reload();
+  expect(await app.counts()).toEqual([['vehicle', 6]]);
+  // The images come back from storage as seen; the mirrors still owed are computed behind, each once.
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 6, embeddingsComputed: 0 });
+  await expect.poll(async () => (await app.memory())?.mirrorsOwed, { timeout: 60_000 }).toBe(0);
+  expect((await app.memory())?.mirrorsComputed).toBeLessThanOrEqual(6);
+
+  // Once computed behind they are saved: the next reload computes nothing.
+  await app.reload();
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 6, embeddingsComputed: 0, mirrorsComputed: 0, mirrorsOwed: 0 });
+});
