@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--backends wasm,webgl,webgpu,cpu] [--images N] [--slow-images M] [--ci]
-// npm run bench -- --threads [--images 300] [--rounds 2]: wasm 1 thread against threaded, same run (measureThreads).
+// npm run bench -- --threads [--images 300] [--rounds 3] [--camera-seconds 10] [--threaded N]: wasm 1 thread against N
+// threads, same run (measureThreads): batch 1, live camera, ingest, training, first and return visit.
+// npm run bench -- --litert: the backbone in LiteRT.js beside TF.js wasm, in Node (scripts/bench-litert.ts).
 // Drives the production build in headless Chromium, one page per backend, and measures in the same run:
 // backbone throughput (bare vs the app's ingest path), head training (device-resident loop vs a
 // Teachable-Machine-style loop), memory, main-thread responsiveness, and what `auto` picks; and, in a
 // fresh profile, the time from first load to first prediction with the sample dataset.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { buildTestApp, parseArgs, withApp } from './harness.mjs';
+import { chromium } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchOptions } from './browser.mjs';
+import { buildTestApp, parseArgs, serveBuild, withApp } from './harness.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['json', 'ci', 'threads']);
+const args = parseArgs(process.argv.slice(2), ['json', 'ci', 'threads', 'litert']);
 const ci = Boolean(args.ci);
 const backends = (args.backends ?? (ci ? 'wasm' : 'wasm,webgl,webgpu,cpu')).split(',');
 const images = Number(args.images ?? (ci ? 24 : 1000));
@@ -199,83 +206,240 @@ async function measureSampleFirstPrediction() {
   });
 }
 
-/**
- * `--threads`: wasm single-threaded (?threads=1) against threaded (one thread per core, capped by
- * TF.js's pool) in the same run, alternating, each in a fresh browser: batch-1 backbone ms, ingest
- * img/s on `count` synthetic images (decode → embed both views → cache → save), then training with
- * the app's default settings on those images. The median over `rounds` per side, and the ratio.
- */
-async function measureThreads(count, rounds) {
-  const runs = { single: [], threaded: [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const threads of [1, null]) {
-      log(`wasm ${threads === 1 ? '1 thread' : 'threaded'}, round ${round + 1}/${rounds}: ${count} images…`);
-      const beforeLoad = (page) => page.addInitScript(installBenchImages);
-      const r = await withApp({ backend: 'wasm', threads, skipBuild: true, log, beforeLoad }, async (page, info) => ({
-        wasmThreads: info.choice.wasmThreads,
-        ...(await page.evaluate(async (count) => {
-          const hs = window.headstart;
-          const worker = hs.worker();
-          await worker.benchBare(1, 4);
-          const batch1Ms = 1000 / (await worker.benchBare(1, 16));
-          const files = await window.__benchImages(count);
-          const ids = [hs.commands.addClass(), hs.commands.addClass(), hs.commands.addClass()];
-          let started = performance.now();
-          for (let c = 0; c < ids.length; c++) await hs.commands.addFiles(ids[c], files.filter((_, i) => i % ids.length === c));
-          const ingestImgPerSec = count / ((performance.now() - started) / 1000);
-          const ingested = (await worker.memory()).cachedEmbeddings;
-          started = performance.now();
-          await hs.commands.train();
-          return { batch1Ms, ingestImgPerSec, ingested, trainMs: performance.now() - started, trained: hs.state().training.status };
-        }, count)),
-      }));
-      if (r.ingested !== count || r.trained !== 'trained') throw new Error(`threads=${threads}: ingested ${r.ingested}/${count}, training ${r.trained}`);
-      runs[threads === 1 ? 'single' : 'threaded'].push(r);
+/** Records when the app's model stops loading (performance.now(): ms from the navigation's start), polled every 10 ms. */
+function installReadyProbe() {
+  const timer = setInterval(() => {
+    const model = window.headstart?.state().model;
+    if (model && model.status !== 'loading') {
+      window.__modelSettled = { status: model.status, ms: performance.now() };
+      clearInterval(timer);
     }
+  }, 10);
+}
+
+/**
+ * One visit of `url` in the browser profile `profile` (a folder: its IndexedDB, localStorage, HTTP and
+ * service-worker caches), with Chromium's fake camera: the time to "Model ready" and how the backend was
+ * chosen, then `fn(page)`. On a first visit it waits for the service worker to finish precaching, as a
+ * user's first visit would before they come back.
+ */
+async function visit(profile, url, first, fn = null) {
+  const context = await chromium.launchPersistentContext(profile, launchOptions({ webgpu: true, fakeCamera: true }));
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    await page.addInitScript(installReadyProbe);
+    await page.addInitScript(installBenchImages);
+    await page.goto(url);
+    await page.waitForFunction(() => window.__modelSettled, null, { timeout: 600_000, polling: 100 });
+    const load = await page.evaluate(() => ({
+      ...window.__modelSettled,
+      choice: window.headstart.state().model.info?.choice ?? null,
+      error: window.headstart.state().model.error,
+      serviceWorker: Boolean(navigator.serviceWorker?.controller),
+    }));
+    if (load.status !== 'ready') throw new Error(`the model did not load: ${load.error}`);
+    log(`  ${first ? 'first' : 'return'} visit: Model ready at ${load.ms.toFixed(0)} ms (${load.choice.reason})`);
+    if (first) {
+      const precached = await page.evaluate(() => Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 120_000))]));
+      if (!precached) throw new Error('the service worker did not activate within 2 minutes');
+    }
+    return { load: { readyMs: load.ms, backend: load.choice.backend, reason: load.choice.reason, wasmThreads: load.choice.wasmThreads, serviceWorker: load.serviceWorker }, ...(fn ? await fn(page) : {}) };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * The issue's measures in a trained, returned-to page: batch-1 backbone ms, ingest img/s on `count`
+ * synthetic images (decode → embed both views → cache → save) in 3 classes, training with the app's
+ * default settings on them, then the live camera (Chromium's fake one) for `seconds`: frames classified
+ * per second, counted as the predictions the page receives (each frame is one; the next frame is taken
+ * only when that answer is back, LivePreview.tsx).
+ */
+async function measureInPage(page, count, seconds) {
+  const r = await page.evaluate(async (count) => {
+    const hs = window.headstart;
+    const worker = hs.worker();
+    await worker.benchBare(1, 4);
+    const batch1Ms = 1000 / (await worker.benchBare(1, 16));
+    const files = await window.__benchImages(count);
+    const ids = [hs.commands.addClass(), hs.commands.addClass(), hs.commands.addClass()];
+    let started = performance.now();
+    for (let c = 0; c < ids.length; c++) await hs.commands.addFiles(ids[c], files.filter((_, i) => i % ids.length === c));
+    const ingestImgPerSec = count / ((performance.now() - started) / 1000);
+    const ingested = (await worker.memory()).cachedEmbeddings;
+    started = performance.now();
+    await hs.commands.train();
+    const training = hs.state().training;
+    return { batch1Ms, ingestImgPerSec, ingested, trainMs: performance.now() - started, trained: training.status, trainError: training.error };
+  }, count);
+  if (r.ingested !== count || r.trained !== 'trained') throw new Error(`ingested ${r.ingested}/${count}, training ${r.trained}: ${r.trainError}`);
+  await page.getByTestId('live-start').click();
+  await page.waitForFunction(() => window.headstart.state().prediction.status !== 'idle' && window.headstart.state().prediction.scores.length > 0, null, { timeout: 120_000, polling: 50 });
+  const camera = await page.evaluate(async (seconds) => {
+    let last = window.headstart.state().prediction;
+    let frames = 0;
+    let errors = 0;
+    const started = performance.now();
+    await new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const now = window.headstart.state().prediction;
+        if (now !== last) {
+          if (now.status === 'done') frames++;
+          else errors++;
+          last = now;
+        }
+        if (performance.now() - started >= seconds * 1000) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    return { cameraFps: frames / ((performance.now() - started) / 1000), cameraErrors: errors, shownFps: document.querySelector('[data-testid="live-fps"]')?.textContent ?? null };
+  }, seconds);
+  await page.getByTestId('live-stop').click();
+  if (camera.cameraErrors > 0) throw new Error(`${camera.cameraErrors} camera frames failed`);
+  return { ...r, ...camera };
+}
+
+/**
+ * `--threads`: wasm single-threaded (?threads=1) against threaded (?threads=N, N = this machine's cores
+ * capped at TF.js's pool of 8, or --threaded N) in the same run, alternating, each side in a fresh browser
+ * profile per round: the first visit's and the return visit's time to "Model ready" (backend auto: a
+ * first visit times its warm-ups, a return visit reuses the remembered choice and the service worker's
+ * cache), then in the return visit measureInPage. The median over `rounds` per side, and the ratio.
+ */
+async function measureThreads(count, rounds, seconds, threadedCount) {
+  const runs = { single: [], threaded: [] };
+  const { url, close } = await serveBuild();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const threads of [1, threadedCount]) {
+        log(`wasm ${threads} thread(s), round ${round + 1}/${rounds}: first visit, return visit, ${count} images, training, camera ${seconds} s…`);
+        const profile = mkdtempSync(join(tmpdir(), 'headstart-bench-'));
+        try {
+          const page = `${url}?threads=${threads}`;
+          const first = await visit(profile, page, true);
+          const back = await visit(profile, page, false, (p) => measureInPage(p, count, seconds));
+          if (!/remembered for this device/.test(back.load.reason)) throw new Error(`the return visit did not reuse the remembered backend: ${back.load.reason}`);
+          const r = { wasmThreads: back.load.wasmThreads, uptime: loadAverage(), firstVisitMs: first.load.readyMs, firstVisit: first.load, returnVisitMs: back.load.readyMs, returnVisit: back.load, ...back };
+          delete r.load;
+          runs[threads === 1 ? 'single' : 'threaded'].push(r);
+        } finally {
+          rmSync(profile, { recursive: true, force: true });
+        }
+      }
+    }
+  } finally {
+    await close();
   }
   const median = (xs) => {
     const sorted = xs.slice().sort((a, b) => a - b);
     const mid = sorted.length / 2;
     return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
   };
-  const side = (list) => ({
-    wasmThreads: list[0].wasmThreads,
-    batch1Ms: median(list.map((r) => r.batch1Ms)),
-    ingestImgPerSec: median(list.map((r) => r.ingestImgPerSec)),
-    trainMs: median(list.map((r) => r.trainMs)),
-  });
+  const keys = ['batch1Ms', 'cameraFps', 'ingestImgPerSec', 'trainMs', 'firstVisitMs', 'returnVisitMs'];
+  const side = (list) => ({ wasmThreads: list[0].wasmThreads, ...Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]))])) });
   const single = side(runs.single);
   const threaded = side(runs.threaded);
   return {
     images: count,
     rounds,
+    cameraSeconds: seconds,
     single,
     threaded,
     // Threaded over single-threaded speed: > 1 means threads are faster.
-    speedup: { batch1: single.batch1Ms / threaded.batch1Ms, ingest: threaded.ingestImgPerSec / single.ingestImgPerSec, training: single.trainMs / threaded.trainMs },
+    speedup: {
+      batch1: single.batch1Ms / threaded.batch1Ms,
+      camera: threaded.cameraFps / single.cameraFps,
+      ingest: threaded.ingestImgPerSec / single.ingestImgPerSec,
+      training: single.trainMs / threaded.trainMs,
+      firstVisit: single.firstVisitMs / threaded.firstVisitMs,
+      returnVisit: single.returnVisitMs / threaded.returnVisitMs,
+    },
     runs,
   };
 }
 
+/** The 1-minute load average and the core count, so a reader knows how busy the machine was. */
+function loadAverage() {
+  return { load1: Number(loadavg()[0].toFixed(2)), cores: cpus().length };
+}
+
 function printThreads(t) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
+  const row = (name, key, digits, scale = 1) => line([name, (t.single[key] / scale).toFixed(digits), (t.threaded[key] / scale).toFixed(digits), `${t.speedup[SPEEDUP_OF[key]].toFixed(2)}×`]);
   console.log(line(['wasm', '1 thread', `${t.threaded.wasmThreads} threads`, 'threaded speed-up']));
   console.log(line(['---', '---:', '---:', '---:']));
-  console.log(line(['batch-1 backbone ms/image', t.single.batch1Ms.toFixed(0), t.threaded.batch1Ms.toFixed(0), `${t.speedup.batch1.toFixed(2)}×`]));
-  console.log(line([`ingest img/s (${t.images} images)`, t.single.ingestImgPerSec.toFixed(1), t.threaded.ingestImgPerSec.toFixed(1), `${t.speedup.ingest.toFixed(2)}×`]));
-  console.log(line([`training s (${t.images} images, default settings)`, (t.single.trainMs / 1000).toFixed(1), (t.threaded.trainMs / 1000).toFixed(1), `${t.speedup.training.toFixed(2)}×`]));
-  console.log(`(median of ${t.rounds} round(s) per side, alternating; live-camera frames/s not measured)`);
+  console.log(row('batch-1 backbone ms/image', 'batch1Ms', 0));
+  console.log(row(`live camera frames/s classified (fake camera, ${t.cameraSeconds} s)`, 'cameraFps', 1));
+  console.log(row(`ingest img/s (${t.images} images)`, 'ingestImgPerSec', 1));
+  console.log(row(`training s (${t.images} images, default settings)`, 'trainMs', 1, 1000));
+  console.log(row('first visit: s to "Model ready" (fresh profile, auto)', 'firstVisitMs', 1, 1000));
+  console.log(row('return visit: s to "Model ready" (remembered backend, service worker)', 'returnVisitMs', 1, 1000));
+  const loads = [...t.runs.single, ...t.runs.threaded].map((r) => r.uptime.load1);
+  console.log(`(median of ${t.rounds} round(s) per side, alternating; 1-min load average ${Math.min(...loads)}–${Math.max(...loads)} on ${t.runs.single[0].uptime.cores} cores during the runs)`);
+}
+
+const SPEEDUP_OF = { batch1Ms: 'batch1', cameraFps: 'camera', ingestImgPerSec: 'ingest', trainMs: 'training', firstVisitMs: 'firstVisit', returnVisitMs: 'returnVisit' };
+
+/**
+ * `--litert`: bundles scripts/bench-litert.ts (the app's TypeScript: the TFLite writer, the backbone
+ * loader) into node_modules/.tmp and runs it in Node twice, LiteRT.js unthreaded and threaded (one
+ * thread per core; its threaded build needs Node's relaxed-SIMD flag); each prints its results as JSON.
+ */
+async function measureLiteRt() {
+  const { rolldown } = await import('rolldown');
+  const out = 'node_modules/.tmp/bench-litert.cjs';
+  const bundle = await rolldown({ input: 'scripts/bench-litert.ts', platform: 'node', external: (id) => !/^[./]/.test(id), logLevel: 'warn' });
+  await bundle.write({ file: out, format: 'cjs', codeSplitting: false });
+  await bundle.close();
+  const runs = [];
+  for (const threads of [0, cpus().length]) {
+    log(`LiteRT.js (${threads ? `${threads} threads` : 'unthreaded'}) against TF.js wasm: the backbone at batch 1 and 16 on the sample photos, in Node…`);
+    const flags = threads ? ['--experimental-wasm-relaxed-simd'] : [];
+    const run = spawnSync(process.execPath, [...flags, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 24, env: { ...process.env, HEADSTART_LITERT_THREADS: String(threads) } });
+    if (run.status !== 0) throw new Error(`bench-litert (${threads} threads) failed (exit ${run.status}): run node ${[...flags, out].join(' ')} to see why`);
+    runs.push(JSON.parse(run.stdout.trim().split('\n').at(-1)));
+  }
+  return runs;
+}
+
+function printLiteRt(runs) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  console.log(line(['backbone embedding, Node', 'TF.js wasm ms/image', 'LiteRT.js ms/image', 'TF.js / LiteRT.js', 'max |diff|', 'agree ≤ 1e-4']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---']));
+  for (const r of runs) {
+    for (const row of r.rows) {
+      const lrt = r.liteRtThreadCount > 1 ? `LiteRT ${r.liteRtThreadCount} threads` : 'LiteRT 1 thread';
+      console.log(line([`batch ${row.batch}, ${lrt}`, row.tfjsMsPerImage.toFixed(1), row.liteRtMsPerImage.toFixed(1), `${(row.tfjsMsPerImage / row.liteRtMsPerImage).toFixed(2)}×`, row.maxAbsDiff.toExponential(1), row.agreeWithin1e4 ? 'yes' : 'no']));
+    }
+  }
+  const r = runs[0];
+  console.log(`(${r.photos} sample photos, median of ${r.reps} calls after a warm-up; ${runs.map((x) => `${x.engines.tfjs}; ${x.engines.liteRt}`).join(' / ')}; .tflite ${(r.rows[0].tfliteBytes / 1e6).toFixed(1)} MB; WebGPU: none in Node 20)`);
 }
 
 async function main() {
-  log('building the app…');
-  await buildTestApp();
-  if (args.threads) {
-    const t = await measureThreads(Number(args.images ?? 300), Number(args.rounds ?? 2));
-    if (args.json) console.log(JSON.stringify(t));
-    else printThreads(t);
+  if (args.threads || args.litert) {
+    // The issue-21 measurements, each or both in one run (--threads --litert), nothing else.
+    const out = {};
+    if (args.threads) {
+      log('building the app…');
+      await buildTestApp();
+      const threaded = Number(args.threaded ?? Math.min(cpus().length, 8));
+      out.threads = await measureThreads(Number(args.images ?? 300), Number(args.rounds ?? 3), Number(args['camera-seconds'] ?? 10), threaded);
+    }
+    if (args.litert) out.litert = await measureLiteRt();
+    if (args.json) console.log(JSON.stringify(out));
+    else {
+      if (out.threads) printThreads(out.threads);
+      if (out.litert) printLiteRt(out.litert);
+    }
     return;
   }
+  log('building the app…');
+  await buildTestApp();
   log('first load → sample dataset → train → first prediction…');
   let firstPrediction = null;
   try {

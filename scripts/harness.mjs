@@ -26,8 +26,7 @@ export async function withApp({ backend = 'auto', backbone = null, threads = nul
     log('building the app…');
     await buildTestApp();
   }
-  const server = await preview({ preview: { port: 0, strictPort: false }, build: { outDir: OUT_DIR }, logLevel: 'error' });
-  const url = server.resolvedUrls.local[0];
+  const { url, close } = await serveBuild();
   const options = launchOptions({ webgpu: backend === 'webgpu' || backend === 'auto' });
   const browser = await chromium.launch({ ...options, args: [...options.args, ...extraArgs] });
   try {
@@ -59,8 +58,14 @@ export async function withApp({ backend = 'auto', backbone = null, threads = nul
     return await fn(page, model.info);
   } finally {
     await browser.close();
-    await new Promise((resolve) => server.httpServer.close(resolve));
+    await close();
   }
+}
+
+/** Serves the built app (vite preview: its isolation and CSP headers) on a free localhost port. */
+export async function serveBuild() {
+  const server = await preview({ preview: { port: 0, strictPort: false }, build: { outDir: OUT_DIR }, logLevel: 'error' });
+  return { url: server.resolvedUrls.local[0], close: () => new Promise((resolve) => server.httpServer.close(resolve)) };
 }
 
 export function mimeOf(path) {

@@ -97,8 +97,9 @@ let liteRt: Promise<LiteRt> | undefined;
  * in Node from node_modules. Its loader expects a worker: it runs the wasm's JS glue with `importScripts`
  * and reads the factory from `self`, so both are lent for the load and taken back after (other wasm
  * glue, TF.js's included, takes `importScripts` as a sign of a worker). Models go in as bytes, not URLs.
+ * `glue` names one build's .js instead of the folder (npm run bench -- --litert's threaded run).
  */
-export function loadLiteRtNode(): Promise<LiteRt> {
+export function loadLiteRtNode(glue?: string): Promise<LiteRt> {
   liteRt ??= (async () => {
     const wasm = join(__dirname, '..', '..', 'node_modules', '@litertjs', 'core', 'wasm');
     const g = globalThis as Record<string, unknown>;
@@ -111,7 +112,7 @@ export function loadLiteRtNode(): Promise<LiteRt> {
     };
     try {
       const lrt = await import('@litertjs/core');
-      await lrt.loadLiteRt(`${wasm}/`);
+      await lrt.loadLiteRt(glue ?? `${wasm}/`);
       return lrt;
     } finally {
       delete g.importScripts;
