@@ -29,6 +29,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { nchwPreprocessing, samePadding, tensorShapes, type Network, type Weight } from './network';
+import { littleEndian } from './tensorBytes';
 
 export const ONNX_OPSET = 13;
 /** IR version 7: the one opset 13 came with, so older runtimes and checkers read the file too. */
@@ -38,16 +39,6 @@ export const PREPROCESSING_KEY = 'headstart';
 
 export interface OnnxOptions {
   producerVersion?: string;
-}
-
-/** Float32 values as little-endian bytes (a view where the platform is little-endian, as every one the app runs on is). */
-function littleEndian(values: Float32Array): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(values.buffer as ArrayBuffer, values.byteOffset, values.byteLength);
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) return bytes;
-  const out = new Uint8Array(values.byteLength);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return out;
 }
 
 function floatTensor(name: string, dims: number[], values: Float32Array): TensorProto {

@@ -14,6 +14,7 @@
  */
 import { zipSync } from 'fflate';
 import { nchwPreprocessing, opInputs, type NetOp, type Network, type Preprocessing, type Weight } from './network';
+import { littleEndian, transpose } from './tensorBytes';
 
 /** What the script builds; stored as `network.json` in the .npz. */
 export interface TorchNetwork {
@@ -100,25 +101,13 @@ export function npy(shape: readonly number[], data: Float32Array): Uint8Array {
   const out = new Uint8Array(total + data.byteLength);
   out.set([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8]);
   out.set(new TextEncoder().encode(header), 10);
-  const view = new DataView(out.buffer, total);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  out.set(littleEndian(data), total);
   return out;
 }
 
 /** TF layouts → PyTorch's: conv [kh, kw, in, out] → [out, in, kh, kw]; depthwise [kh, kw, c, 1] → [c, 1, kh, kw]; dense [in, out] → [out, in]. */
 function transposed(w: Weight, order: number[], shape: number[]): { shape: number[]; data: Float32Array } {
-  const src = w.shape;
-  const strides = src.map((_, i) => src.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(w.data.length);
-  const dims = order.map((axis) => src[axis]);
-  const index = new Array<number>(dims.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let from = 0;
-    for (let d = 0; d < dims.length; d++) from += index[d] * strides[order[d]];
-    out[o] = w.data[from];
-    for (let d = dims.length - 1; d >= 0 && ++index[d] === dims[d]; d--) index[d] = 0;
-  }
-  return { shape, data: out };
+  return { shape, data: transpose(w.data, w.shape, order) };
 }
 
 type ConvOp = Extract<NetOp, { op: 'conv2d' | 'depthwiseConv2d' }>;

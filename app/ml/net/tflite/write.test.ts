@@ -12,7 +12,7 @@ import { quantizeNetwork, SOFTMAX_OUTPUT } from '../quantize';
 import { runNetwork } from '../run';
 import * as tfl from './generated/model_generated';
 import * as meta from './generated/metadata_generated';
-import { HEADSTART_FILE, HEADSTART_METADATA, LABELS_FILE, TFLITE_METADATA, transpose, writeTflite } from './write';
+import { HEADSTART_FILE, HEADSTART_METADATA, LABELS_FILE, TFLITE_METADATA, writeTflite } from './write';
 
 function referenceProbabilities(net: Network, image: Uint8Array): Float32Array {
   const size = net.input.shape[1];
@@ -52,16 +52,6 @@ async function runTflite(bytes: Uint8Array, images: Uint8Array<ArrayBuffer>[], a
 beforeAll(async () => {
   await tf.setBackend('cpu');
   lrt = await loadLiteRtNode();
-});
-
-describe('transpose', () => {
-  it('moves a conv kernel [kh, kw, in, out] to OHWI', () => {
-    const data = Float32Array.from({ length: 2 * 1 * 3 * 4 }, (_, i) => i);
-    const out = transpose(data, [2, 1, 3, 4], [3, 0, 1, 2]);
-    // out[o][h][w][i] = in[h][w][i][o]
-    expect(out[((1 * 2 + 1) * 1 + 0) * 3 + 2]).toBe(data[((1 * 1 + 0) * 3 + 2) * 4 + 1]);
-    expect(Array.from(transpose(out, [4, 2, 1, 3], [1, 2, 3, 0]))).toEqual(Array.from(data));
-  });
 });
 
 describe('writeTflite, float32', () => {

@@ -15,6 +15,7 @@ import * as flatbuffers from 'flatbuffers';
 import { zipSync } from 'fflate';
 import { tensorShapes, type NetOp, type Network, type Preprocessing } from '../network';
 import type { QuantizedNetwork } from '../quantize';
+import { littleEndian, transpose } from '../tensorBytes';
 import * as tfl from './generated/model_generated';
 import * as meta from './generated/metadata_generated';
 
@@ -43,31 +44,6 @@ function isQuantized(model: Network | Int8Model): model is Int8Model {
 /** The preprocessing statement a file states: the float net's, or raw pixels for a uint8 input. */
 export function statedPreprocessing(model: Network | Int8Model): Preprocessing {
   return isQuantized(model) ? { ...model.float.preprocessing, scale: 1, offset: 0 } : { ...model.preprocessing };
-}
-
-function littleEndian(view: ArrayBufferView): Uint8Array {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('TFLite files are little-endian; this machine is not');
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-/** `data` (row-major in `shape`) with its axes reordered: result axis i is input axis perm[i]. */
-export function transpose<T extends Float32Array | Int8Array>(data: T, shape: number[], perm: number[]): T {
-  const out = new (data.constructor as { new (n: number): T })(data.length);
-  const outShape = perm.map((p) => shape[p]);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const permStrides = perm.map((p) => strides[p]);
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  for (let o = 0; o < data.length; o++) {
-    let src = 0;
-    for (let d = 0; d < rank; d++) src += index[d] * permStrides[d];
-    out[o] = data[src];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d] < outShape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
 }
 
 interface TensorSpec {
