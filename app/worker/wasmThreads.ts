@@ -7,7 +7,16 @@
  * Emscripten pool starts 8 pthread workers up front (PTHREAD_POOL_SIZE in tfjs-backend-wasm
  * 4.22), so XNNPACK's thread pool is capped there: more would start workers on demand.
  * Otherwise, or when `?threads=1` asks, it is the single-threaded SIMD build.
+ *
+ * By default it runs one thread fewer than the cores (CORES_LEFT_FREE): the page (UI, camera frames),
+ * the decode worker and the OS need a core while the model works, and XNNPACK's pool waits for its
+ * slowest thread at every kernel, so a pool as large as the machine stalls whenever anything else runs.
+ * On a 2-core machine that is the single-threaded build: measured there (docs/benchmarks.md), 2 threads
+ * trained the head 2–3.5× slower in every run, and under load lost on batch 1 and ingest too.
  */
+
+/** Cores the default thread count leaves to the page, the decode worker and the OS. */
+export const CORES_LEFT_FREE = 1;
 
 /** Pthread workers the threaded build of tfjs-backend-wasm 4.22 starts with. */
 export const WASM_THREAD_POOL = 8;
@@ -47,8 +56,9 @@ export function planWasmThreads(facts: WasmThreadFacts): WasmThreadPlan {
   if (!facts.bundled) return one('dev server (threads need the production build)');
   if (facts.requested === 1) return one('forced by ?threads=1');
   const cores = Math.max(1, Math.floor(facts.cores ?? 1));
-  const threads = Math.min(facts.requested ?? cores, WASM_THREAD_POOL);
-  if (threads < 2) return one('1 CPU core');
+  if (facts.requested === null && cores < 2) return one('1 CPU core');
+  const threads = Math.min(facts.requested ?? cores - CORES_LEFT_FREE, WASM_THREAD_POOL);
+  if (threads < 2) return one(`${cores} CPU cores, ${CORES_LEFT_FREE} kept free for the page (?threads=${cores} uses all)`);
   return { multithread: true, threads, why: null };
 }
 
