@@ -1,3 +1,4 @@
+import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { expect, images, test } from './app';
 
@@ -10,6 +11,8 @@ test('adapting the last block trains it with the head, predicts through it, and 
   await app.setEpochs(10);
   await page.getByTestId('setting-adaptBlocks').fill('1');
   await page.getByTestId('setting-adaptEpochs').fill('2');
+  // Three images a class: none held out, so auto would keep the head alone; this test is about the adapted block.
+  await page.getByTestId('setting-adaptChoice').selectOption('always');
   await page.getByTestId('train-button').click();
   // Progress in plain words while the block adapts.
   await expect(page.getByTestId('train-status')).toContainText('Adapting the last block and the head', { timeout: 240_000 });
@@ -68,4 +71,60 @@ test('adapting the last block trains it with the head, predicts through it, and 
   await expect(page.getByTestId('train-status')).toContainText('Adapting the last block and the head', { timeout: 240_000 });
   await expect(page.getByTestId('train-status')).toContainText(/trained/i, { timeout: 400_000 });
   expect(await app.memory()).toMatchObject({ cutActivations: 6, cutBytes, cutsComputed: 0 });
+});
+
+test('Adapt: auto says what it kept and why; Stop while adapting keeps the head alone, predicting, and the export has no adapted block', async ({ app, page }) => {
+  test.setTimeout(600_000);
+  await app.open();
+  // Four images a class: one of each is held out, the fewest auto compares on.
+  await app.setUpClasses({ fruit: 4, vehicle: 4 });
+  await app.setEpochs(10);
+  await page.getByTestId('setting-adaptBlocks').fill('1');
+  await page.getByTestId('setting-adaptEpochs').fill('3');
+  await expect(page.getByTestId('setting-adaptChoice')).toHaveValue('auto');
+  const status = page.getByTestId('train-status');
+  const summary = () => page.evaluate(() => window.headstart?.state().training.summary);
+
+  // Stop during the first adapting run: the head alone stays, measured, predicting and saved.
+  await page.getByTestId('train-button').click();
+  await expect(status).toContainText(/Adapting the last block and the head… epoch [12] of 3/, { timeout: 300_000 });
+  // The cost was measured and said before the first pass, and stays beside the time left.
+  await expect(page.getByTestId('epoch-line')).toContainText(/left · estimated at the start: Adapting 1 block: about [\d a-z]+ on this device \(measured [\d.]+ s a step, 6 steps\)/);
+  console.log(`while adapting: ${await page.getByTestId('epoch-line').textContent()}`);
+  await page.getByTestId('stop-button').click();
+  await expect(status).toHaveText('Stopped adapting: the head alone is kept, and predicts', { timeout: 120_000 });
+  await expect(page.getByTestId('adapt-choice')).toHaveText('Adapting 1 block was stopped, so the head alone was kept (its figures are shown).');
+  const stopped = await summary();
+  expect(stopped?.adapted).toBeUndefined();
+  expect(stopped?.adaptChoice).toMatchObject({ kept: 'head', stopped: true });
+  expect(stopped?.metrics.scope).toBe('validation');
+  const test1 = images('test', 'fruit')[0];
+  expect(await app.predict(test1)).toBe('fruit');
+  // The export carries what was kept: the head alone, no adapted block.
+  await page.getByTestId('export-model').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model-download').click()]);
+  const zip = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  await page.keyboard.press('Escape');
+  expect(JSON.parse(new TextDecoder().decode(zip['metadata.json'])).userMetadata.adaptedBlocks).toBe(0);
+
+  // Trained to the end: auto compares both on the held-out images and says which it kept, here and under the hood.
+  await page.getByTestId('train-button').click();
+  await expect(status).toContainText(/trained/i, { timeout: 400_000 });
+  const sentence = /^adapting 1 block: (\d+)% of held-out images right; head only: (\d+)%\. Kept the (adapted blocks|head only)\.$/;
+  await expect(page.getByTestId('adapt-choice')).toHaveText(sentence);
+  const [, adaptedPercent, headPercent, kept] = (await page.getByTestId('adapt-choice').textContent())!.match(sentence)!;
+  // Kept the adapted blocks only when they got more held-out images right.
+  expect(kept === 'adapted blocks').toBe(Number(adaptedPercent) > Number(headPercent));
+  const done = await summary();
+  expect(done?.adaptChoice?.kept).toBe(kept === 'adapted blocks' ? 'adapted' : 'head');
+  expect(done?.adapted === undefined).toBe(kept === 'head only');
+  await page.getByTestId('under-the-hood').locator('summary').click();
+  const hood = page.getByTestId('adapt-choice-hood');
+  await expect(hood).toContainText(kept === 'adapted blocks' ? "The backbone's last 1 block (expanded_conv_16, Conv_1) learned from your images" : 'No backbone layer is adapted in the model kept');
+  await expect(hood).toContainText(`Adapting 1 block: ${adaptedPercent}% of held-out images right; head only: ${headPercent}%.`);
+  console.log(`auto: adapted ${adaptedPercent}% vs head ${headPercent}%, kept ${kept}`);
+  expect(await app.predict(test1)).toBe('fruit');
+  // A reload shows the same sentence (saved with the head).
+  await app.reload();
+  await expect(page.getByTestId('adapt-choice')).toHaveText(sentence);
 });
