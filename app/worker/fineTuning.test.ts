@@ -328,6 +328,19 @@ describe('Adapt: auto, Stop and the budget', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 300_000);
 
+  it('with no image held out, auto keeps the head alone without adapting (nothing to compare on)', async () => {
+    const before = tf.memory().numTensors;
+    const none = await adaptCase(label, label, { validationFraction: 0 });
+    expect(none.fit.scope).toBe('training');
+    expect(none.result.choice).toMatchObject({ kept: 'head', total: 0 });
+    expect(none.result.choice.reason).toBe('No images were held out to compare on, so auto kept the head only (adapting 1 block was not checked).');
+    expect(none.result).toMatchObject({ adapted: null, tuned: null });
+    expect(none.result.head).toBe(none.fit.head);
+    expect(none.reports).toEqual([]);
+    free(none.result);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 300_000);
+
   it('refuses a cut-point cache over its budget with the sizes named, and keeps the head alone, nothing computed', async () => {
     const before = tf.memory().numTensors;
     const refused = await adaptCase(label, label, {}, { budgetBytes: 2 ** 20 / 4 });

@@ -295,6 +295,11 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
   });
 
   try {
+    if (mode === 'auto' && heldOut.length === 0) {
+      // Nothing to compare on: auto keeps the head, so the minutes adapting would take are not spent.
+      const { kept, reason } = chooseAdaptation({ blocks, total: 0, headCorrect: 0, adaptedCorrect: 0 });
+      return await keepHead({ ...choiceBase, kept, reason }, true);
+    }
     try {
       cutBytes = await checkCutBudget(s, blocks, n, (mirror ? 2 : 1) + k, options.budgetBytes);
     } catch (error) {
