@@ -210,6 +210,30 @@ export function stored(page: Page) {
   });
 }
 
+/**
+ * Holds IndexedDB's samples store with a transaction of its own (as a slow disk or another tab would), so a
+ * command that reads or writes images (a delete) stays in flight until the returned release is called.
+ */
+export async function holdImageStore(page: Page): Promise<() => Promise<void>> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('headstart');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const store = db.transaction('samples', 'readwrite').objectStore('samples');
+          let held = true;
+          (window as unknown as { releaseImageStore: () => void }).releaseImageStore = () => (held = false);
+          // A request after each keeps the transaction (and the store) busy until released.
+          const spin = () => (held ? (store.count().onsuccess = spin) : db.close());
+          store.count().onsuccess = () => (spin(), resolve());
+        };
+      }),
+  );
+  return () => page.evaluate(() => (window as unknown as { releaseImageStore: () => void }).releaseImageStore());
+}
+
 /** The backend choice `auto` remembers in localStorage (app/state/model.ts), per user agent, once per Playwright worker. */
 const remembered = new Map<string, Promise<string | null>>();
 

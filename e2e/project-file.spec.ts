@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { Page } from '@playwright/test';
-import { expect, HeadstartPage, images, test } from './app';
+import { expect, HeadstartPage, holdImageStore, images, test } from './app';
 
 // Issue 19, item 4: "Download project" / "Open project": one file with the classes, images, settings,
 // trained head and embeddings, opened elsewhere without recomputing or retraining; the round trip gives
@@ -94,6 +94,48 @@ test('a file from another app, a newer version or with a part missing is refused
   }
   expect(asked).toBe(0);
   expect(await app.counts()).toEqual([['fruit', 2], ['face', 2]]);
+  await app.reload();
+  expect(await app.counts()).toEqual([['fruit', 2], ['face', 2]]);
+});
+
+// Review, session 8: opening a file did half of what "delete all" does when the project leaves. A delete
+// still running as the file was opened offered its Undo in the opened project (pressing it brought the
+// old class back into it), and the old preview image's object URL was never revoked.
+test('a project opened while a delete is still running has nothing of the old project: no Undo, no old images, no old preview', async ({ app, page }) => {
+  await app.open();
+  await app.setUpClasses({ fruit: 2, face: 2 });
+  const lesson = await download(page);
+  await app.deleteAll();
+  await expect(page.getByTestId('notice').filter({ hasText: 'All data deleted' })).toBeVisible();
+  await app.setUpClasses({ vehicle: 2, fruit: 1 });
+  await app.setEpochs(5);
+  await app.train();
+  expect(await app.predict(images('test', 'vehicle')[0])).toBeTruthy();
+  await expect(page.locator('img.preview')).toHaveCount(1);
+  const oldImage = await page.evaluate(() => window.headstart?.state().prediction.imageUrl);
+  expect(oldImage).toMatch(/^blob:/);
+
+  const release = await holdImageStore(page);
+  await app.card(0).getByTestId('delete-class').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(1);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('project-open').setInputFiles({ name: 'lesson.zip', mimeType: 'application/zip', buffer: lesson });
+  await expect(page.getByTestId('class-card')).toHaveCount(0);
+  await release();
+  await expect(page.getByTestId('notice').filter({ hasText: 'Opened lesson.zip' })).toHaveCount(1);
+  await page.evaluate(() => window.headstart?.settled());
+  await expect(page.getByTestId('undo')).toHaveCount(0);
+  expect(await app.counts()).toEqual([['fruit', 2], ['face', 2]]);
+  await expect(page.locator('img.preview')).toHaveCount(0);
+  // The old preview image's object URL is let go (an image element can no longer load it).
+  const oldImageLoads = (url: string) =>
+    new Promise<string>((resolve) => {
+      const img = new Image();
+      img.onload = () => resolve('still there');
+      img.onerror = () => resolve('revoked');
+      img.src = url;
+    });
+  expect(await page.evaluate(oldImageLoads, oldImage as string)).toBe('revoked');
   await app.reload();
   expect(await app.counts()).toEqual([['fruit', 2], ['face', 2]]);
 });

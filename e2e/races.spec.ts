@@ -1,5 +1,5 @@
 /** Actions that overlap: each must leave the screen, IndexedDB and the worker agreeing, after a reload too. */
-import { expect, images, stored, test, type HeadstartPage } from './app';
+import { expect, holdImageStore, images, stored, test, type HeadstartPage } from './app';
 import { solidPng } from './images';
 
 /** `count` distinct small images (each its own grey, so its own hash). */
@@ -152,4 +152,24 @@ test('what is made right after "delete all" belongs to the new project and stays
   await app.reload();
   expect(await app.counts()).toEqual([['new', 2]]);
   expect((await stored(page)).samples.map((x) => x.className)).toEqual(['new', 'new']);
+});
+
+// Review, session 8: a delete still running as "delete all" was pressed offered its Undo in the new,
+// empty project, and pressing it brought the old class and its images into it.
+test('a delete still running when "delete all" is pressed leaves no Undo in the new project', async ({ app, page }) => {
+  await app.open();
+  await app.setUpClasses({ fruit: 2, face: 1 });
+  const release = await holdImageStore(page);
+  await app.card(0).getByTestId('delete-class').click();
+  await expect(page.getByTestId('class-card')).toHaveCount(1);
+  await app.deleteAll();
+  await expect(page.getByTestId('class-card')).toHaveCount(0);
+  await release();
+  await expect(page.getByTestId('notice').filter({ hasText: 'All data deleted' })).toBeVisible();
+  await page.evaluate(() => window.headstart?.settled());
+  await expect(page.getByTestId('undo')).toHaveCount(0);
+  expect(await app.counts()).toEqual([]);
+  await app.reload();
+  expect(await app.counts()).toEqual([]);
+  expect(await stored(page)).toEqual({ classes: [], samples: [] });
 });

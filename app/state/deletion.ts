@@ -6,7 +6,9 @@
 import * as db from '../platform/db';
 import { workerApi } from '../worker/client';
 import { get, markStale, notify, refreshMemory, refreshStorage, set } from './base';
+import { forgetHeatMap } from './heatMap';
 import { ingestAndSave } from './ingest';
+import { forgetLabelCheck } from './labelCheck';
 import { forgetShownProject } from './project';
 import { cancelJobs, runCommand } from './queue';
 import { projectRecord, toInput, withoutSamples } from './samples';
@@ -94,27 +96,43 @@ export function undoDelete(): Promise<void> {
 }
 
 /**
- * Deletes every class, image, embedding and trained head, here and in IndexedDB. The project leaves
- * the screen at once, so whatever the user does next belongs to the new, empty project; all work in
- * flight is cancelled, and the queued clear runs once it has wound down (its last writes included).
+ * Leaves the current project for another (delete all, open a project file). It leaves the screen at once,
+ * so whatever the user does next belongs to the next project; all work in flight is cancelled, and `enter`
+ * runs, queued, once that work has wound down and the worker is reset. What the old project's work still
+ * left as it wound down (a running delete's Undo, a stopped check, a batch saved as it left) goes first.
  */
-export function deleteAllData(): Promise<void> {
+export function leaveProject(what: string, enter: (signal: AbortSignal) => Promise<void>): Promise<void> {
   cancelJobs('all');
-  const s = get();
+  const { model } = get();
   forgetShownProject();
-  if (s.prediction.imageUrl) URL.revokeObjectURL(s.prediction.imageUrl);
-  undo = null;
-  set({ ...initialState(), model: s.model, notices: [] });
-  return runCommand('delete all data', 'all', async () => {
-    await workerApi().reset();
-    await db.clearAll();
-    // The worker holds no head now, and nothing is left of a batch that was being saved as the project left.
+  forgetLeftOver();
+  set({ ...initialState(), model, notices: [] });
+  return runCommand(what, 'all', async (signal) => {
+    forgetLeftOver();
     set((now) => ({
       training: initialState().training,
-      prediction: initialState().prediction,
       samples: Object.fromEntries(Object.entries(now.samples).filter(([, x]) => now.classes.some((c) => c.id === x.classId))),
     }));
-    notify('info', 'All data deleted: a new, empty project.');
+    await workerApi().reset();
+    await enter(signal);
     await Promise.all([refreshMemory(), refreshStorage()]);
   }).then(() => undefined);
+}
+
+/** What belongs to the project being left outside its classes and images: the undo, the preview, the label check, the heat map. */
+function forgetLeftOver(): void {
+  const { prediction } = get();
+  if (prediction.imageUrl) URL.revokeObjectURL(prediction.imageUrl);
+  undo = null;
+  set((s) => ({ prediction: initialState().prediction, notices: s.notices.filter((n) => n.action !== 'undo') }));
+  forgetLabelCheck();
+  forgetHeatMap();
+}
+
+/** Deletes every class, image, embedding and trained head, here and in IndexedDB: a new, empty project. */
+export function deleteAllData(): Promise<void> {
+  return leaveProject('delete all data', async () => {
+    await db.clearAll();
+    notify('info', 'All data deleted: a new, empty project.');
+  });
 }

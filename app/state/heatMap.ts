@@ -19,6 +19,11 @@ export function showHeatMaps(show: boolean): void {
   useHeatMap.setState({ show, current: null });
 }
 
+/** The project is left: its last prediction's maps go with it (whether maps are shown stays). */
+export function forgetHeatMap(): void {
+  useHeatMap.setState({ current: null });
+}
+
 /** An image's or camera frame's class probabilities, best first; with its heat maps kept while they are shown. */
 export async function classify(blob: Blob): Promise<ClassScore[]> {
   if (!useHeatMap.getState().show) return workerApi().predict(blob);

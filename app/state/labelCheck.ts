@@ -19,7 +19,14 @@ export interface LabelCheckState {
   error: string | null;
 }
 
-export const useLabelCheck = create<LabelCheckState>(() => ({ status: 'idle', progress: null, result: null, error: null }));
+const NOT_CHECKED: LabelCheckState = { status: 'idle', progress: null, result: null, error: null };
+
+export const useLabelCheck = create<LabelCheckState>(() => NOT_CHECKED);
+
+/** The project is left: its check (done, stopped or failed) is not shown with the next one. */
+export function forgetLabelCheck(): void {
+  useLabelCheck.setState(NOT_CHECKED);
+}
 
 /** Scores every image of the classes that have images with heads that never saw its label (see worker/labelCheck.ts). */
 export function checkLabels(): Promise<void> {

@@ -6,11 +6,10 @@
 import * as db from '../platform/db';
 import { downloadBlob } from '../platform/download';
 import { readProjectFile, writeProjectFile } from '../platform/projectFile';
-import { workerApi } from '../worker/client';
-import { get, message, notify, refreshMemory, refreshStorage, set } from './base';
-import { forgetShownProject, restoreSaved } from './project';
-import { cancelJobs, runCommand } from './queue';
-import { initialState } from './store';
+import { get, message, notify } from './base';
+import { leaveProject } from './deletion';
+import { restoreSaved } from './project';
+import { runCommand } from './queue';
 
 export const PROJECT_FILE_NAME = 'headstart-project.zip';
 
@@ -38,12 +37,7 @@ export async function openProject(file: File, confirm: (question: string) => boo
   const images = snapshot.samples.length;
   const classes = snapshot.project?.classes.length ?? 0;
   if (get().classes.length > 0 && !confirm(`Open ${file.name} (${classes} classes, ${images} images${snapshot.head ? ', trained' : ''})? It replaces the current project, which is deleted from this browser. Download the current project first to keep it.`)) return;
-  cancelJobs('all');
-  const model = get().model;
-  forgetShownProject();
-  set({ ...initialState(), model, notices: [] });
-  await runCommand(`open ${file.name}`, 'all', async (signal) => {
-    await workerApi().reset();
+  await leaveProject(`open ${file.name}`, async (signal) => {
     try {
       await db.replaceWithSnapshot(snapshot);
     } catch (error) {
@@ -51,6 +45,5 @@ export async function openProject(file: File, confirm: (question: string) => boo
     }
     await restoreSaved(signal);
     notify('info', `Opened ${file.name}: ${classes} classes, ${images} images${snapshot.head ? ', trained' : ''}.`);
-    await Promise.all([refreshMemory(), refreshStorage()]);
   });
 }
