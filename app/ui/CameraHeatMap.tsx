@@ -3,7 +3,7 @@ import { useHeatMap } from '../state/heatMap';
 import { useStore } from '../state/store';
 import { HeatMapCanvas } from './HeatMapCanvas';
 import { HeatMapKey } from './HeatMapKey';
-import { displayedCentreSquare } from './heatMapText';
+import { displayedCentreSquare, shownMap } from './heatMapText';
 
 /** The live camera's heat map, over the part of the video the model sees (its centre square), with its key. */
 export function CameraHeatMap({ video }: { video: RefObject<HTMLVideoElement | null> }) {
@@ -20,11 +20,11 @@ export function CameraHeatMap({ video }: { video: RefObject<HTMLVideoElement | n
     if (square) Object.assign(box.style, { left: `${el.offsetLeft + square.left}px`, top: `${el.offsetTop + square.top}px`, width: `${square.side}px`, height: `${square.side}px` });
   }, [heatMap, video]);
   if (!heatMap) return null;
-  const classId = picked !== null && heatMap.classIds.includes(picked) ? picked : (top ?? heatMap.classIds[0]);
+  const { classId, map } = shownMap(heatMap, picked, top);
   return (
     <div data-testid="camera-heat-map">
       <div ref={overlay} className="camera-heat" hidden>
-        <HeatMapCanvas map={heatMap.maps[heatMap.classIds.indexOf(classId)]} size={heatMap.size} px={224} />
+        <HeatMapCanvas map={map} size={heatMap.size} px={224} />
       </div>
       <HeatMapKey heatMap={heatMap} classId={classId} onPick={setPicked} />
     </div>

@@ -5,6 +5,7 @@ import { thumbnailUrl } from '../state/thumbnails';
 import type { ExplainedPrediction } from '../worker/protocol';
 import { HeatMapImage } from './HeatMapImage';
 import { HeatMapKey } from './HeatMapKey';
+import { shownMap } from './heatMapText';
 
 /** Where the current model looks in one of the project's images, for `classId` first (another can be picked). */
 export function SampleHeatMap({ sampleId, classId }: { sampleId: string; classId: string }) {
@@ -26,10 +27,10 @@ export function SampleHeatMap({ sampleId, classId }: { sampleId: string; classId
   if (shown.error) return <p className="error">{`${name}: ${shown.error}`}</p>;
   const heatMap = shown.explained?.heatMap;
   if (!heatMap) return <p className="hint">Looking…</p>;
-  const shownClass = heatMap.classIds.includes(picked) ? picked : heatMap.classIds[0];
+  const { classId: shownClass, map } = shownMap(heatMap, picked);
   return (
     <figure className="heat-figure" data-testid="sample-heat-map">
-      <HeatMapImage src={thumbnailUrl(sampleId)} alt={`${name}, as the model sees it`} map={heatMap.maps[heatMap.classIds.indexOf(shownClass)]} size={heatMap.size} px={144} />
+      <HeatMapImage src={thumbnailUrl(sampleId)} alt={`${name}, as the model sees it`} map={map} size={heatMap.size} px={144} />
       <HeatMapKey heatMap={heatMap} classId={shownClass} onPick={setPicked} />
     </figure>
   );

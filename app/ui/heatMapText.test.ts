@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeHeatMap, displayedCentreSquare, heatColour, regionShares } from './heatMapText';
+import { describeHeatMap, displayedCentreSquare, heatColour, regionShares, shownMap } from './heatMapText';
 
 /** A size×size map with heat only in the cells listed as [row, column]. */
 function mapWith(size: number, cells: [number, number][]): number[] {
@@ -62,5 +62,18 @@ describe('displayedCentreSquare', () => {
     expect(wide.left).toBeCloseTo(49, 6);
     expect(wide.top).toBeCloseTo(21, 6);
     expect(displayedCentreSquare(224, 168, 480, 640)).toEqual({ left: 49, top: 21, side: 126 });
+  });
+});
+
+describe('shownMap', () => {
+  const heatMap = { classIds: ['cat', 'dog', 'bird'], maps: [[1], [2], [3]] };
+  it('shows the class picked, else the answer, else the first, each with its own map', () => {
+    expect(shownMap(heatMap, 'bird', 'dog')).toEqual({ classId: 'bird', map: [3] });
+    expect(shownMap(heatMap, null, 'dog')).toEqual({ classId: 'dog', map: [2] });
+    expect(shownMap(heatMap, null, undefined)).toEqual({ classId: 'cat', map: [1] });
+  });
+  it('passes over a class the maps do not have (picked before a new training, or gone)', () => {
+    expect(shownMap(heatMap, 'fish', 'dog')).toEqual({ classId: 'dog', map: [2] });
+    expect(shownMap(heatMap, 'fish', 'horse')).toEqual({ classId: 'cat', map: [1] });
   });
 });

@@ -47,6 +47,15 @@ export function regionShares(map: readonly number[], size: number, parts = 3, n 
   return total > 0 ? shares.map((s) => s / total) : shares;
 }
 
+/**
+ * The class whose map is shown, and that map: the first of `wanted` (the one picked, then the answer) the
+ * maps have, else their first class.
+ */
+export function shownMap(heatMap: { classIds: readonly string[]; maps: readonly (readonly number[])[] }, ...wanted: (string | null | undefined)[]): { classId: string; map: readonly number[] } {
+  const classId = wanted.find((id): id is string => id != null && heatMap.classIds.includes(id)) ?? heatMap.classIds[0];
+  return { classId, map: heatMap.maps[heatMap.classIds.indexOf(classId)] };
+}
+
 const REGIONS = ['top left', 'top', 'top right', 'left', 'middle', 'right', 'bottom left', 'bottom', 'bottom right'];
 
 /** The text alternative of a heat map: where the heat for `className` is, in words. */
