@@ -2,7 +2,7 @@
 import { workerApi } from '../worker/client';
 import { storageProblem } from '../platform/db';
 import { storageEstimate } from '../platform/storage';
-import { useStore, type HeadstartState, type Notice, type NoticeCause } from './store';
+import { twoClassesHaveImages, useStore, type HeadstartState, type Notice, type NoticeCause } from './store';
 
 let noticeId = 0;
 
@@ -15,7 +15,7 @@ export function notify(kind: Notice['kind'], text: string, action?: Notice['acti
 }
 
 const holds: Record<NoticeCause, (s: HeadstartState) => boolean> = {
-  'two-classes': (s) => s.classes.filter((c) => c.sampleIds.length > 0).length >= 2,
+  'two-classes': twoClassesHaveImages,
   'active-class': (s) => s.activeClassId !== null,
 };
 

@@ -10,7 +10,7 @@ import type { LabelCheckProgress, LabelCheckResult, LabelSuspectInfo } from '../
 import { get, message, refreshMemory, set } from './base';
 import { runCommand } from './queue';
 import { saveProject } from './samples';
-import type { HeadstartState } from './store';
+import { classesWithImages, type HeadstartState } from './store';
 
 export interface LabelCheckState {
   status: 'idle' | 'running' | 'done' | 'stopped' | 'error';
@@ -31,8 +31,8 @@ export function forgetLabelCheck(): void {
 /** Scores every image of the classes that have images with heads that never saw its label (see worker/labelCheck.ts). */
 export function checkLabels(): Promise<void> {
   return runCommand('check the labels', 'all', async (signal) => {
-    const { classes, settings } = get();
-    const classIds = classes.filter((c) => c.sampleIds.length > 0).map((c) => c.id);
+    const { settings } = get();
+    const classIds = classesWithImages(get()).map((c) => c.id);
     if (classIds.length < 2) throw new Error('add images to at least two classes first');
     useLabelCheck.setState({ status: 'running', progress: null, error: null });
     const stop = () => void workerApi().stopLabelCheck().catch(() => undefined);

@@ -73,6 +73,12 @@ export const initialState = (): HeadstartState => ({
 
 export const useStore = create<HeadstartState>()(() => initialState());
 
+/** The classes that hold images: training and Check labels need two of them. */
+export const classesWithImages = (s: Pick<HeadstartState, 'classes'>): ClassInfo[] => s.classes.filter((c) => c.sampleIds.length > 0);
+
+/** Whether a model can be trained or the labels checked: two classes hold images. */
+export const twoClassesHaveImages = (s: Pick<HeadstartState, 'classes'>): boolean => classesWithImages(s).length >= 2;
+
 /** Resets the store (tests, "new project"). */
 export function resetStore(): void {
   useStore.setState(initialState(), true);

@@ -4,7 +4,7 @@ import { get, message, notify, refreshMemory, set } from './base';
 import { classify } from './heatMap';
 import { runCommand } from './queue';
 import { saveProject } from './samples';
-import type { HeadstartState } from './store';
+import { classesWithImages, twoClassesHaveImages, type HeadstartState } from './store';
 
 /**
  * Trains on the classes that have images. Queued behind the commands before it: pressed during an
@@ -12,15 +12,14 @@ import type { HeadstartState } from './store';
  * Deleting a class or everything cancels it (it stops after its current batch).
  */
 export function train(): Promise<void> {
-  const ready = get().classes.filter((c) => c.sampleIds.length > 0).length >= 2;
-  if (!ready && !get().ingest) {
+  if (!twoClassesHaveImages(get()) && !get().ingest) {
     notify('error', 'Add images to at least two classes before training.', undefined, 'two-classes');
     return Promise.resolve();
   }
   set((s) => ({ training: { ...s.training, status: 'waiting', error: null } }));
   return runCommand('train the model', 'all', async (signal) => {
     const { classes, settings } = get();
-    const usable = classes.filter((c) => c.sampleIds.length > 0);
+    const usable = classesWithImages({ classes });
     const skipped = classes.filter((c) => c.sampleIds.length === 0);
     if (usable.length < 2) throw new Error('add images to at least two classes first');
     if (skipped.length > 0) notify('info', `Left out of training (no images): ${skipped.map((c) => c.name).join(', ')}.`);

@@ -1,5 +1,5 @@
 import { checkLabels, stopLabelCheck, useLabelCheck } from '../state/labelCheck';
-import { useStore } from '../state/store';
+import { twoClassesHaveImages, useStore } from '../state/store';
 import type { LabelCheckProgress } from '../worker/protocol';
 import { LabelFindings } from './LabelFindings';
 import { ProgressBar } from './ProgressBar';
@@ -9,7 +9,7 @@ const STEPS: Record<LabelCheckProgress['phase'], string> = { mirrors: 'Finishing
 /** "Check labels": the images probably labelled wrong, and the same picture twice (app/worker/labelCheck.ts). */
 export function LabelCheck() {
   const { status, progress, result, error } = useLabelCheck();
-  const ready = useStore((s) => s.classes.filter((c) => c.sampleIds.length > 0).length >= 2);
+  const ready = useStore(twoClassesHaveImages);
   const training = useStore((s) => s.training.status === 'training' || s.training.status === 'waiting');
   // A check of classes that are all gone (deleted, or everything deleted) has nothing left to show.
   const current = useStore((s) => result !== null && result.classIds.some((id) => s.classes.some((c) => c.id === id)));
