@@ -1,7 +1,8 @@
 /**
  * Deleting images and classes (with undo) and the whole project. Deletes go through the command
  * queue; deleting a class first cancels the work on it (an ingest into it), deleting everything
- * cancels all work and waits for the writes in flight before it clears storage.
+ * cancels all work and waits for the writes in flight before it clears storage. Leaving a project
+ * (leaveProject) is shared with opening a project file.
  */
 import * as db from '../platform/db';
 import { workerApi } from '../worker/client';
