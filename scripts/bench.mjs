@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--backends wasm,webgl,webgpu,cpu] [--images N] [--slow-images M] [--ci]
-// npm run bench -- --threads [--images 300] [--rounds 3] [--camera-seconds 10] [--threaded N]: wasm 1 thread against N
+// npm run bench -- --threads [--images 300] [--rounds 2] [--camera-seconds 10] [--threaded N]: wasm 1 thread against N
 // threads, same run (measureThreads): batch 1, live camera, ingest, training, first and return visit.
 // npm run bench -- --litert: the backbone in LiteRT.js beside TF.js wasm, in Node (scripts/bench-litert.ts).
 // Drives the production build in headless Chromium, one page per backend, and measures in the same run:
@@ -436,7 +436,7 @@ async function main() {
       log('building the app…');
       await buildTestApp();
       const threaded = Number(args.threaded ?? Math.min(cpus().length, 8));
-      out.threads = await measureThreads(Number(args.images ?? 300), Number(args.rounds ?? 3), Number(args['camera-seconds'] ?? 10), threaded);
+      out.threads = await measureThreads(Number(args.images ?? 300), Number(args.rounds ?? 2), Number(args['camera-seconds'] ?? 10), threaded);
     }
     if (args.litert) out.litert = await measureLiteRt();
     if (args.json) console.log(JSON.stringify(out));
