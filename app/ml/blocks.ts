@@ -4,16 +4,21 @@ import { takeRows } from './headStep';
 /**
  * The last inverted-residual blocks of MobileNetV2 (1.4, 224 px) as plain variables, with a forward pass
  * written from kernels that have gradients on every backend, wasm included (which has no convolution
- * gradients): at 7×7 with stride 1 a 1×1 convolution is a matrix product over positions, a 3×3 'same'
- * depthwise convolution is the sum of nine shifted slices of the zero-padded input times per-channel
- * weights, ReLU6 is relu6, and global average pooling a mean over positions.
+ * gradients): a 1×1 convolution is a matrix product over positions, a 3×3 'same' depthwise convolution
+ * is the sum of nine shifted slices of the zero-padded input times per-channel weights (with stride 2,
+ * block 13's 14×14 → 7×7, each slice keeps every second row and column: a reshape splits positions by
+ * parity), ReLU6 is relu6, and global average pooling a mean over positions.
  * Checked against the layers model's own output and TF.js autodiff of it in blocks.test.ts.
  */
 
 /** The last block of the network; "the last N blocks" are LAST_BLOCK − N + 1 … LAST_BLOCK (+ the top conv). */
 export const LAST_BLOCK = 16;
-/** The most blocks that can be adapted: the ones that all run at 7×7, stride 1. */
-export const MAX_ADAPT_BLOCKS = 3;
+/**
+ * The most blocks that can be adapted: blocks 7–16 (14–16 at 7×7, 13 from 14×14 to 7×7 with stride 2,
+ * 7–12 at 14×14). Below block 7 the network runs at 28×28 and more, and its cut activations would
+ * cost more than the blocks above it to keep.
+ */
+export const MAX_ADAPT_BLOCKS = 10;
 const TOP = 'Conv_1';
 
 interface Conv1x1 {
@@ -28,6 +33,8 @@ export interface BlockParams {
   depthwise: { kernel: tf.Variable; bias: tf.Variable };
   project: Conv1x1;
   residual: boolean;
+  /** The depthwise convolution's stride: 2 halves the side (block 13), else 1. */
+  stride: 1 | 2;
 }
 
 export interface AdaptedBlocks {
@@ -84,6 +91,7 @@ export function copyBlocks(model: tf.LayersModel, count: number): AdaptedBlocks 
       depthwise: { kernel: copy(`${name}_depthwise`, 0, [3, 3, dw[2]]), bias: copy(`${name}_depthwise`, 1) },
       project: conv(`${name}_project`),
       residual: model.layers.some((l) => l.name === `${name}_add`),
+      stride: (model.getLayer(`${name}_depthwise`).getConfig().strides as number[])[0] === 2 ? 2 : 1,
     };
   });
   const top = conv(TOP);
@@ -98,18 +106,30 @@ export function copyBlocks(model: tf.LayersModel, count: number): AdaptedBlocks 
 const relu6 = (x: tf.Tensor) => tf.relu6(x);
 const conv1x1 = (x: tf.Tensor2D, p: Conv1x1) => tf.matMul(x, p.kernel as tf.Tensor2D).add(p.bias) as tf.Tensor2D;
 
-/** 3×3, stride 1, 'same' depthwise convolution: nine shifted slices of the zero-padded input. */
-function depthwise3x3(x: tf.Tensor4D, kernel: tf.Variable, bias: tf.Variable): tf.Tensor4D {
+/**
+ * 3×3 'same' depthwise convolution: nine shifted slices of the zero-padded input. Stride 1 pads one
+ * zero on each side. Stride 2 (an even side s → s/2) pads as TensorFlow does, none before and one after
+ * (one more after, never read, so the side is even); a reshape to [n, s/2+1, 2, s/2+1, 2, c] splits
+ * rows and columns by parity, and output o's tap i (input row 2o + i) is parity i mod 2 at row o + ⌊i/2⌋.
+ * slice, pad and reshape have gradients on every backend (stridedSlice's is not needed).
+ */
+function depthwise3x3(x: tf.Tensor4D, kernel: tf.Variable, bias: tf.Variable, stride: 1 | 2): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-  let sum: tf.Tensor4D | null = null;
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) {
-      const term: tf.Tensor4D = padded.slice([0, i, j, 0], [n, h, w, c]).mul(kernel.slice([i, j, 0], [1, 1, c]).reshape([c]));
-      sum = sum ? (sum.add(term) as tf.Tensor4D) : term;
-    }
+  const weight = (i: number, j: number) => kernel.slice([i, j, 0], [1, 1, c]).reshape([c]);
+  // The input under tap (i, j) of every output position.
+  let tap: (i: number, j: number) => tf.Tensor4D;
+  if (stride === 1) {
+    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    tap = (i, j) => padded.slice([0, i, j, 0], [n, h, w, c]);
+  } else {
+    if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`stride 2 needs an even side, not ${h}×${w}`);
+    const [oh, ow] = [h / 2, w / 2];
+    const split = tf.pad(x, [[0, 0], [0, 2], [0, 2], [0, 0]]).reshape([n, oh + 1, 2, ow + 1, 2, c]);
+    tap = (i, j) => split.slice([0, i >> 1, i & 1, j >> 1, j & 1, 0], [n, oh, 1, ow, 1, c]).reshape([n, oh, ow, c]);
   }
-  return (sum as tf.Tensor4D).add(bias) as tf.Tensor4D;
+  let sum = tap(0, 0).mul(weight(0, 0)) as tf.Tensor4D;
+  for (let k = 1; k < 9; k++) sum = sum.add(tap(Math.floor(k / 3), k % 3).mul(weight(Math.floor(k / 3), k % 3)));
+  return sum.add(bias);
 }
 
 /** Cut-point activations, flattened per image ([n, h·w·c]), → the 1792-d embedding [n, 1792]. Call inside tidy. */
@@ -121,14 +141,16 @@ export function blocksForward(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tens
 
 /** The last feature map [n, h, w, 1792] of cut-point activations, of which the embedding is the mean (heat maps). Call inside tidy. */
 export function blocksFeatureMap(adapted: AdaptedBlocks, cut: tf.Tensor2D): tf.Tensor4D {
-  const [h, w, c0] = adapted.cutShape;
+  const [h0, w0, c0] = adapted.cutShape;
   const n = cut.shape[0];
+  let [h, w] = [h0, w0];
   // Positions as rows: [n·h·w, channels].
   let x = cut.reshape([n * h * w, c0]) as tf.Tensor2D;
   for (const block of adapted.blocks) {
     const expanded = relu6(conv1x1(x, block.expand)) as tf.Tensor2D;
     const c = expanded.shape[1];
-    const dw = depthwise3x3(expanded.reshape([n, h, w, c]), block.depthwise.kernel, block.depthwise.bias);
+    const dw = depthwise3x3(expanded.reshape([n, h, w, c]), block.depthwise.kernel, block.depthwise.bias, block.stride);
+    [h, w] = [dw.shape[1], dw.shape[2]];
     const projected = conv1x1(relu6(dw).reshape([n * h * w, c]), block.project);
     x = block.residual ? x.add(projected) : projected;
   }

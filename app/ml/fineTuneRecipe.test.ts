@@ -11,18 +11,19 @@ import { learningRateSchedule } from './schedule';
 const SIDE = 2;
 const CHANNELS = 4;
 
-function tinyBlocks(seed: number): AdaptedBlocks {
+function tinyBlocks(seed: number, count = 1): AdaptedBlocks {
   const v = (shape: number[], offset: number, name: string) => tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, 0.5, 'float32', seed + offset), true, `tiny${seed}/${name}`));
-  const block = {
-    name: 'expanded_conv_16',
-    expand: { kernel: v([CHANNELS, 8], 1, 'expand'), bias: v([8], 2, 'expand_b') },
-    depthwise: { kernel: v([3, 3, 8], 3, 'dw'), bias: v([8], 4, 'dw_b') },
-    project: { kernel: v([8, CHANNELS], 5, 'project'), bias: v([CHANNELS], 6, 'project_b') },
+  const blocks = Array.from({ length: count }, (_, b) => ({
+    name: `expanded_conv_${17 - count + b}`,
+    expand: { kernel: v([CHANNELS, 8], 10 * b + 1, `${b}/expand`), bias: v([8], 10 * b + 2, `${b}/expand_b`) },
+    depthwise: { kernel: v([3, 3, 8], 10 * b + 3, `${b}/dw`), bias: v([8], 10 * b + 4, `${b}/dw_b`) },
+    project: { kernel: v([8, CHANNELS], 10 * b + 5, `${b}/project`), bias: v([CHANNELS], 10 * b + 6, `${b}/project_b`) },
     residual: true,
-  };
+    stride: 1 as const,
+  }));
   const top = { kernel: v([CHANNELS, 6], 7, 'top'), bias: v([6], 8, 'top_b') };
-  const variables = [block.expand.kernel, block.expand.bias, block.depthwise.kernel, block.depthwise.bias, block.project.kernel, block.project.bias, top.kernel, top.bias];
-  return { count: 1, cutLayer: 'tiny', cutShape: [SIDE, SIDE, CHANNELS], blocks: [block], top, variables };
+  const variables = [...blocks.flatMap((k) => [k.expand.kernel, k.expand.bias, k.depthwise.kernel, k.depthwise.bias, k.project.kernel, k.project.bias]), top.kernel, top.bias];
+  return { count, cutLayer: 'tiny', cutShape: [SIDE, SIDE, CHANNELS], blocks, top, variables };
 }
 
 const values = (vs: readonly tf.Variable[]) => vs.map((x) => Array.from(x.dataSync()));
@@ -99,6 +100,21 @@ describe('fine-tuning recipe', () => {
     const cut = tf.tensor2d(images);
     const outcome = await fineTune({ adapted, head, cut, rows: [0, 1], labels: [0, 1], numClasses: 2, settings: { ...base, epochs: 3, patience: 1 } });
     expect([outcome.epochsRun, outcome.bestEpoch, outcome.validationAccuracy]).toEqual([3, 3, []]);
+    tf.dispose([cut, ...adapted.variables]);
+    head.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('layer-wise rate decay: the block below the last learns at rate × decay (decay 0: it stays as it was; the last block and Conv_1 learn)', async () => {
+    const before = tf.memory().numTensors;
+    const adapted = tinyBlocks(4, 2);
+    const head = createHead(6, 2, headSettings);
+    const cut = tf.tensor2d(images);
+    const w0 = values(adapted.variables);
+    await fineTune({ adapted, head, cut, rows: [0, 1], labels: [0, 1], numClasses: 2, settings: { ...base, epochs: 2, layerRateDecay: 0 } });
+    const moved = values(adapted.variables).map((w, i) => distance([w], [w0[i]]) > 0);
+    // Variables 0–5: the deeper block; 6–11: the last block; 12–13: Conv_1.
+    expect(moved).toEqual([...new Array<boolean>(6).fill(false), ...new Array<boolean>(8).fill(true)]);
     tf.dispose([cut, ...adapted.variables]);
     head.dispose();
     expect(tf.memory().numTensors).toBe(before);
