@@ -182,12 +182,16 @@ export function replaceSession(next: Session): void {
  */
 export function exclusive<T>(job: () => Promise<T>, options: { behind?: boolean } = {}): Promise<T> {
   jobs++;
-  const run = busy.then(job, job);
+  const counted = async () => {
+    try {
+      return await job();
+    } finally {
+      jobs--;
+      if (!options.behind) lastAsked = performance.now();
+    }
+  };
+  const run = busy.then(counted, counted);
   busy = run.catch(() => undefined);
-  void busy.then(() => {
-    jobs--;
-    if (!options.behind) lastAsked = performance.now();
-  });
   return run;
 }
 
