@@ -63,6 +63,9 @@ export interface HeadSettings {
  * dropout, a cosine schedule, mirror augmentation and test-time flipping, only the last two helped on
  * both shared evaluation sets, so only they are on.
  */
+/** The most blocks that can adapt (settings.adaptBlocks): blocks 7–16 of MobileNetV2, app/ml/blocks.ts. */
+export const MAX_ADAPT_BLOCKS = 10;
+
 export const DEFAULT_HEAD_SETTINGS: HeadSettings = {
   epochs: 50,
   batchSize: 16,
