@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { takeRows } from './headStep';
-import { MAX_ADAPT_BLOCKS } from './settings';
 
 /**
  * The last inverted-residual blocks of MobileNetV2 (1.4, 224 px) as plain variables, with a forward pass
@@ -19,7 +18,7 @@ export const LAST_BLOCK = 16;
  * 7–12 at 14×14). Below block 7 the network runs at 28×28 and more, and its cut activations would
  * cost more than the blocks above it to keep.
  */
-export { MAX_ADAPT_BLOCKS } from './settings';
+export const MAX_ADAPT_BLOCKS = 10;
 const TOP = 'Conv_1';
 
 interface Conv1x1 {

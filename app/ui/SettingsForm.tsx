@@ -1,4 +1,4 @@
-import { MAX_ADAPT_BLOCKS } from '../ml/settings';
+import { APP_MAX_ADAPT_BLOCKS } from '../ml/settings';
 import { updateSettings } from '../state/commands';
 import { useStore } from '../state/store';
 import type { HeadSettings } from '../worker/protocol';
@@ -18,7 +18,7 @@ const FIELDS: { key: NumericSetting; label: string; min: number; max: number; st
 
 /** Fine-tuning: how many of the backbone's last blocks learn too, and for how many passes. */
 const ADAPT_FIELDS: typeof FIELDS = [
-  { key: 'adaptBlocks', label: 'Adapt the last N blocks (0 = head only)', min: 0, max: MAX_ADAPT_BLOCKS, step: 1 },
+  { key: 'adaptBlocks', label: 'Adapt the last N blocks (0 = head only)', min: 0, max: APP_MAX_ADAPT_BLOCKS, step: 1 },
   { key: 'adaptEpochs', label: 'Passes while adapting blocks', min: 1, max: 100, step: 1 },
 ];
 

@@ -108,6 +108,9 @@ describe('adapting blocks in the worker', () => {
   it('refuses, before computing anything, a cut-point cache over 1 GiB', async () => {
     await expect(checkCutBudget(session, 1, 20_000, 2)).rejects.toThrow(/1,675 MB of activations for 20,000 images \(2 views each\), more than the 1,024 MB allowed/);
     expect(await checkCutBudget(session, 1, 300, 2)).toBe(300 * 2 * 7 * 7 * 224 * 4);
+    // Deeper than the app adapts (N = 7 at batch 16 ran out of wasm memory in the study): refused by name.
+    await expect(checkCutBudget(session, 5, 10, 2)).rejects.toThrow('Adapt 0 to 4 blocks, not 5.');
+    expect(await checkCutBudget(session, 4, 10, 2)).toBe(10 * 2 * 14 * 14 * 136 * 4);
   });
 });
 

@@ -10,13 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { exportSourceSpec } from '../ml/backbones';
-import { blocksFeatureMap, blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName, disposeBlocks, embedFromCut, MAX_ADAPT_BLOCKS, type AdaptedBlocks } from '../ml/blocks';
+import { blocksFeatureMap, blocksForward, copyBlocks, cutBytesPerImage, cutExtractor, cutLayerName, disposeBlocks, embedFromCut, type AdaptedBlocks } from '../ml/blocks';
 import { chooseAdaptation, countCorrect } from '../ml/adaptChoice';
 import { DEFAULT_FINE_TUNE_SETTINGS, fineTune, type FineTuneOptions, type FineTuneOutcome, type FineTuneSettings } from '../ml/fineTune';
 import { answerRows, createHead, predictHead, trainHead, type EpochReport } from '../ml/head';
 import { takeRows } from '../ml/headStep';
 import { trainingViews, type FitOptions, type FitResult } from '../ml/fit';
-import type { HeadSettings } from '../ml/settings';
+import { APP_MAX_ADAPT_BLOCKS, type HeadSettings } from '../ml/settings';
 import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
 import type { DecodedImage } from './decode';
 import type { AdaptChoiceInfo } from './protocol';
@@ -44,7 +44,7 @@ export class CutBudgetError extends Error {}
 
 /** Throws (a CutBudgetError), before anything is computed, when the cut-point cache for these images would exceed the budget. */
 export async function checkCutBudget(s: Session, blocks: number, images: number, views: number, budget = CUT_CACHE_BUDGET_BYTES): Promise<number> {
-  if (!Number.isInteger(blocks) || blocks < 1 || blocks > MAX_ADAPT_BLOCKS) throw new Error(`Adapt 0 to ${MAX_ADAPT_BLOCKS} blocks, not ${blocks}.`);
+  if (!Number.isInteger(blocks) || blocks < 1 || blocks > APP_MAX_ADAPT_BLOCKS) throw new Error(`Adapt 0 to ${APP_MAX_ADAPT_BLOCKS} blocks, not ${blocks}.`);
   const twin = await loadTwin(s);
   const [, h, w, c] = twin.getLayer(cutLayerName(twin, blocks)).outputShape as number[];
   const bytes = cutBytesPerImage({ cutShape: [h, w, c] }) * images * views;
