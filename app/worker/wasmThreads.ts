@@ -8,11 +8,15 @@
  * 4.22), so XNNPACK's thread pool is capped there: more would start workers on demand.
  * Otherwise, or when `?threads=1` asks, it is the single-threaded SIMD build.
  *
- * By default it runs one thread per core (capped at the pool). On this 2-core machine, quiet, 2 threads
- * against 1 (`npm run bench -- --threads --rounds 3`, docs/benchmarks.md): batch 1 1.53×, live camera 1.44×,
- * ingest 1.73×, head training 0.96×; under heavy load from other processes threads lost (training 0.3–0.6×),
- * which `?threads=1` answers.
+ * By default it runs one thread fewer than the cores (CORES_LEFT_FREE): the page (UI, camera frames),
+ * the decode worker and the OS need a core while the model works, and XNNPACK's pool waits for its
+ * slowest thread at every kernel, so a pool as large as the machine stalls whenever anything else runs.
+ * On a 2-core machine that is the single-threaded build: measured there (docs/benchmarks.md), 2 threads
+ * trained the head 2–3.5× slower in every run, and under load lost on batch 1 and ingest too.
  */
+
+/** Cores the default thread count leaves to the page, the decode worker and the OS. */
+export const CORES_LEFT_FREE = 1;
 
 /** Pthread workers the threaded build of tfjs-backend-wasm 4.22 starts with. */
 export const WASM_THREAD_POOL = 8;
@@ -53,7 +57,8 @@ export function planWasmThreads(facts: WasmThreadFacts): WasmThreadPlan {
   if (facts.requested === 1) return one('forced by ?threads=1');
   const cores = Math.max(1, Math.floor(facts.cores ?? 1));
   if (facts.requested === null && cores < 2) return one('1 CPU core');
-  const threads = Math.min(facts.requested ?? cores, WASM_THREAD_POOL);
+  const threads = Math.min(facts.requested ?? cores - CORES_LEFT_FREE, WASM_THREAD_POOL);
+  if (threads < 2) return one(`${cores} CPU cores, ${CORES_LEFT_FREE} kept free for the page (?threads=${cores} uses all)`);
   return { multithread: true, threads, why: null };
 }
 
