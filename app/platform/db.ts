@@ -220,6 +220,20 @@ export function embeddingKey(backboneId: string, preprocessVersion: number, hash
   return `${backboneId}|p${preprocessVersion}|${hash}${view === 'plain' ? '' : `|${view}`}`;
 }
 
+/**
+ * The rows putEmbeddings saves for a matrix of embeddings (`values`, one row per image, in order):
+ * each image's row under its key in `view`. An image without a hash (`undefined`) is not saved.
+ */
+export function embeddingRows(
+  spec: { id: string; preprocessVersion: number },
+  view: 'plain' | 'mirror',
+  hashes: readonly (string | undefined)[],
+  values: Float32Array,
+): [string, Float32Array][] {
+  const dim = values.length / hashes.length;
+  return hashes.flatMap((hash, i): [string, Float32Array][] => (hash === undefined ? [] : [[embeddingKey(spec.id, spec.preprocessVersion, hash, view), values.slice(i * dim, (i + 1) * dim)]]));
+}
+
 export async function toBytes(blob: Blob): Promise<StoredBytes> {
   return { bytes: await blob.arrayBuffer(), type: blob.type };
 }

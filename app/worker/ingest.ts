@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { EMBED_BATCH } from '../ml/backbones';
-import { embeddingKey, getEmbeddings, putEmbeddings } from '../platform/db';
+import { embeddingKey, embeddingRows, getEmbeddings, putEmbeddings } from '../platform/db';
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
 import { forgetMirrorPixels, keepMirrorPixels, mirrorsBehind } from './mirrors';
@@ -144,13 +144,8 @@ function cacheBatch(s: Session, good: Prepared[], saving: Promise<unknown>[]): P
   if (s.cache.mirrored) for (const g of toEmbed) keepMirrorPixels(s, g.sample.id, (g.image as DecodedImage).pixels);
   if (!s.persist) return;
   return plain.data().then((values) => {
-    const spec = s.backbone.spec;
     // A cache: if storage is full the image still works now and is re-embedded after a reload.
-    saving.push(
-      putEmbeddings(toEmbed.map((g, i): [string, Float32Array] => [embeddingKey(spec.id, spec.preprocessVersion, g.hash, 'plain'), (values as Float32Array).slice(i * dim, (i + 1) * dim)])).catch(
-        () => undefined,
-      ),
-    );
+    saving.push(putEmbeddings(embeddingRows(s.backbone.spec, 'plain', toEmbed.map((g) => g.hash), values as Float32Array)).catch(() => undefined));
   });
 }
 

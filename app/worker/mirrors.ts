@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EMBED_BATCH } from '../ml/backbones';
 import { pixelsToBatch } from '../ml/preprocess';
-import { embeddingKey, putEmbeddings } from '../platform/db';
+import { embeddingRows, putEmbeddings } from '../platform/db';
 import { currentSession, decodeStored, exclusive, hashesById, idleMs, yieldToEvents, type Session } from './session';
 
 /** How long the worker must have had nothing asked of it before mirrors are computed behind. */
@@ -58,15 +58,9 @@ async function addOwed(s: Session, loaded: Owed[]): Promise<void> {
   const values = (await mirrored.data()) as Float32Array;
   // Saved before they are cached, so a mirror no longer owed is one a reload finds.
   if (s.persist) {
-    const spec = s.backbone.spec;
     const hashes = hashesById(s);
-    const dim = s.cache.dim;
-    const entries = images.flatMap(({ id }, i): [string, Float32Array][] => {
-      const hash = hashes.get(id);
-      return hash ? [[embeddingKey(spec.id, spec.preprocessVersion, hash, 'mirror'), values.slice(i * dim, (i + 1) * dim)]] : [];
-    });
     // A cache: if storage is full the mirror still works now and is computed again after a reload.
-    await putEmbeddings(entries).catch(() => undefined);
+    await putEmbeddings(embeddingRows(s.backbone.spec, 'mirror', images.map(({ id }) => hashes.get(id)), values)).catch(() => undefined);
   }
   s.cache.addMirrors(images.map((i) => i.id), mirrored);
   s.mirrorsComputed += images.length;
