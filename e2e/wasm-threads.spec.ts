@@ -33,3 +33,27 @@ test('?threads=1 forces the single-threaded build and says so', async ({ app, pa
   await expect(app.backend()).toHaveText('wasm');
   await expect(page.locator('.backend-reason')).toContainText('wasm, 1 thread: forced by ?threads=1');
 });
+
+// The threaded build's start can stall for good (Firefox ESR under WebDriver BiDi blocked in `new Worker()`
+// for a pthread about one start in three, docs/browsers.md). Here its binary never arrives, a real stall:
+// the page ends that worker after 15 s, starts a single-threaded one, and says why.
+test('a threaded build that never starts is given up: one thread, the reason shown, remembered for the next visit', async ({ app, page }) => {
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  test.skip(cores < 2, 'one core: the threaded build is not used');
+  await page.route('**/tfjs-backend-wasm-threaded-simd.wasm', () => {
+    // Never answered.
+  });
+  await app.open('?backend=wasm&threads=2');
+  const reason = page.locator('.backend-reason');
+  await expect(reason).toContainText('wasm, 1 thread: the threaded build did not start within 15 s in this browser (?threads=N tries again)');
+  await app.addClass('fruit');
+  await app.addImages(0, images('train', 'fruit').slice(0, 2), 2);
+  await app.addClass('vehicle');
+  await app.addImages(1, images('train', 'vehicle').slice(0, 2), 2);
+  await app.train();
+  expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
+  // The next visit goes straight to one thread, without waiting; ?threads=N would try again.
+  await page.unrouteAll();
+  await app.open('?backend=wasm');
+  await expect(reason).toContainText('wasm, 1 thread: the threaded build did not start within 15 s');
+});

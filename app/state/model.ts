@@ -1,12 +1,14 @@
 /** Starting the worker, choosing the backend, loading the backbone, restoring the saved project. */
-import { callback, onWorkerCrash, workerApi, workerDied } from '../worker/client';
-import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend } from '../worker/protocol';
-import { requestedThreads } from '../worker/wasmThreads';
+import { callback, endWorker, onWorkerCrash, workerApi, workerDied } from '../worker/client';
+import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend, type ThreadsStage } from '../worker/protocol';
+import { requestedThreads, THREADS_START_TIMEOUT_MS } from '../worker/wasmThreads';
 import { get, message, notify, refreshMemory, refreshStorage, set } from './base';
 import { forgetShownProject, restoreProject } from './project';
 import { checkStorage } from './storage';
 
 const REMEMBER_KEY = 'headstart.backend';
+/** The user agent in which the threaded wasm build did not start: later visits use one thread there. */
+const THREADS_STALLED_KEY = 'headstart.threadsStalled';
 
 /** `?backend=` from the page URL, or auto. */
 export function requestedBackend(search: string): BackendRequest {
@@ -22,8 +24,31 @@ function readRemembered(): RememberedBackend | null {
   }
 }
 
-export async function loadModel(avoid: BackendName[] = []): Promise<void> {
+/** Whether the threaded build stalled in this browser before (`?threads=` tries it again). */
+function threadsStalledBefore(): boolean {
+  try {
+    return requestedThreads(location.search) === null && localStorage.getItem(THREADS_STALLED_KEY) === navigator.userAgent;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the worker and loads the model. A worker whose threaded wasm build has not started within
+ * THREADS_START_TIMEOUT_MS is ended and a single-threaded one started in its place, remembered for this browser.
+ */
+export async function loadModel(avoid: BackendName[] = [], threadsStalled = threadsStalledBefore()): Promise<void> {
   set({ model: { status: 'loading', info: null, error: null } });
+  let stalled = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const watchThreads = (stage: ThreadsStage) => {
+    clearTimeout(watchdog);
+    if (stage !== 'starting') return;
+    watchdog = setTimeout(() => {
+      stalled = true;
+      endWorker(`the threaded wasm build did not start within ${THREADS_START_TIMEOUT_MS / 1000} s`);
+    }, THREADS_START_TIMEOUT_MS);
+  };
   try {
     const persist = await checkStorage();
     const info = await workerApi().init(
@@ -34,14 +59,25 @@ export async function loadModel(avoid: BackendName[] = []): Promise<void> {
         baseUrl: new URL(import.meta.env.BASE_URL, location.href).href,
         remembered: readRemembered(),
         threads: requestedThreads(location.search),
+        threadsStalled,
         avoid,
       },
       callback((reason: string) => workerDied(reason)),
+      callback(watchThreads),
     );
     if (info.choice.remember) localStorage.setItem(REMEMBER_KEY, JSON.stringify(info.choice.remember));
     await restoreProject();
     set({ model: { status: 'ready', info, error: null } });
   } catch (error) {
+    clearTimeout(watchdog);
+    if (stalled) {
+      try {
+        localStorage.setItem(THREADS_STALLED_KEY, navigator.userAgent);
+      } catch {
+        // Not remembered: the next visit waits for the threaded build again.
+      }
+      return loadModel(avoid, true);
+    }
     set({ model: { status: 'error', info: null, error: message(error) } });
   }
   await Promise.all([refreshMemory(), refreshStorage()]);

@@ -13,7 +13,7 @@ import { modelFilesApi } from './exportApi';
 import { benchApi } from './benchApi';
 import { restoreHead } from './headStore';
 import { cancelIngest, forget, ingest, relabel } from './ingest';
-import type { InitOptions, MemoryInfo, ModelInfo } from './protocol';
+import type { InitOptions, MemoryInfo, ModelInfo, ThreadsStage } from './protocol';
 import { currentSession, cutCacheBytes, dropAdapted, dropViews, exclusive, ready, replaceSession } from './session';
 import { predict, stop, train } from './training';
 import { checkLabels, stopLabelCheck } from './labelCheck';
@@ -33,12 +33,19 @@ async function timeWarmup(spec: BackboneSpec, url: string): Promise<number> {
 }
 
 export const api = {
-  /** Picks the backend and loads the backbone. `onFatal` hears of a lost GPU device. */
-  async init(options: InitOptions, onFatal?: (reason: string) => void): Promise<ModelInfo> {
+  /**
+   * Picks the backend and loads the backbone. `onFatal` hears of a lost GPU device; `onThreads` hears the
+   * threaded wasm build's start begin and end, so the page can end a worker stuck in it.
+   */
+  async init(options: InitOptions, onFatal?: (reason: string) => void, onThreads?: (stage: ThreadsStage) => void): Promise<ModelInfo> {
     const started = performance.now();
     const spec = getBackboneSpec(options.backboneId ?? DEFAULT_BACKBONE_ID);
     const url = new URL(`models/${spec.folder}/model.json`, options.baseUrl).href;
-    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url), options.avoid, options.threads ?? null);
+    const choice = await chooseBackend(options.backend, options.baseUrl, options.remembered, () => timeWarmup(spec, url), options.avoid, {
+      requested: options.threads ?? null,
+      stalled: options.threadsStalled,
+      onStage: onThreads,
+    });
     const device = (tf.backend() as { device?: { lost?: Promise<{ message: string }> } }).device;
     void device?.lost?.then((info) => onFatal?.(`the GPU device was lost (${info.message || 'no reason given'})`));
     const backbone = await loadBackbone(spec, url);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeAdapter, engineOf, fastest, measuredReason, planAuto, reusable, type AdapterFacts, type Engine } from './backendPlan';
-import type { BackendChoice, BackendName, BackendRequest, RememberedBackend } from './protocol';
+import type { BackendChoice, BackendName, BackendRequest, RememberedBackend, ThreadsStage } from './protocol';
 import { describeWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
 
 interface GpuLike {
@@ -39,15 +39,16 @@ let wasmPlan: WasmThreadPlan | null = null;
  * Its pthread workers load the unbundled Emscripten script from public/wasm/ (vite.config.ts's
  * wasmThreadsLoader), since the bundled copy of its source cannot run on its own.
  */
-function configureWasm(baseUrl: string, threads: number | null): WasmThreadPlan {
+function configureWasm(baseUrl: string, threads: WasmThreadOptions): WasmThreadPlan {
   if (wasmPlan) return wasmPlan;
   setWasmPaths(new URL('wasm/', baseUrl).href);
   wasmPlan = planWasmThreads({
     crossOriginIsolated: self.crossOriginIsolated,
     sharedArrayBuffer: typeof SharedArrayBuffer === 'function',
     cores: navigator.hardwareConcurrency,
-    requested: threads,
+    requested: threads.requested,
     bundled: import.meta.env.PROD,
+    stalled: threads.stalled,
   });
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmPlan.multithread);
   setThreadsCount(wasmPlan.threads);
@@ -63,13 +64,15 @@ function configureWasm(baseUrl: string, threads: number | null): WasmThreadPlan 
  * way in, so while the backend starts (its C++ globals read the count then, once) this worker reports
  * twice the planned threads, and its own count again afterwards.
  */
-async function startWasm(plan: WasmThreadPlan): Promise<boolean> {
+async function startWasm(plan: WasmThreadPlan, onStage?: (stage: ThreadsStage) => void): Promise<boolean> {
   if (!plan.multithread) return tf.setBackend('wasm');
   Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, value: plan.threads * 2 });
+  onStage?.('starting');
   try {
     return await tf.setBackend('wasm');
   } finally {
     delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+    onStage?.('started');
   }
 }
 
@@ -86,9 +89,19 @@ function withThreads(choice: Omit<BackendChoice, 'wasmThreads'>): BackendChoice 
   return wasm ? { ...choice, reason: `${choice.reason}; ${wasm.note}`, wasmThreads: wasm.threads } : { ...choice, wasmThreads: null };
 }
 
-export async function activateBackend(name: BackendName, baseUrl: string, threads: number | null = null): Promise<boolean> {
+/**
+ * The wasm build's thread options: `requested` is `?threads=` (1 forces one), `stalled` says the threaded
+ * build did not start here before, and `onStage` hears its start begin and end (the page's watchdog).
+ */
+export interface WasmThreadOptions {
+  requested: number | null;
+  stalled?: boolean;
+  onStage?: (stage: ThreadsStage) => void;
+}
+
+export async function activateBackend(name: BackendName, baseUrl: string, threads: WasmThreadOptions = { requested: null }): Promise<boolean> {
   try {
-    return name === 'wasm' ? await startWasm(configureWasm(baseUrl, threads)) : await tf.setBackend(name);
+    return name === 'wasm' ? await startWasm(configureWasm(baseUrl, threads), threads.onStage) : await tf.setBackend(name);
   } catch {
     return false;
   }
@@ -108,7 +121,7 @@ export async function chooseBackend(
   remembered: RememberedBackend | null | undefined,
   timeWarmup: WarmupTimer,
   avoid: readonly BackendName[] = [],
-  threads: number | null = null,
+  threads: WasmThreadOptions = { requested: null },
 ): Promise<BackendChoice> {
   const activate = (name: BackendName) => activateBackend(name, baseUrl, threads);
   const probe = await probeWebGpu();

@@ -14,7 +14,7 @@ export class WorkerCrashed extends Error {
 
 let worker: Worker | null = null;
 let remote: Comlink.Remote<WorkerApi> | null = null;
-let kill: ((reason: string) => void) | null = null;
+let kill: ((reason: string, quiet?: boolean) => void) | null = null;
 const crashListeners = new Set<(reason: string) => void>();
 
 export function workerApi(): Comlink.Remote<WorkerApi> {
@@ -24,7 +24,7 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
     const calls = new PendingCalls();
     let dead = false;
     let crash = new WorkerCrashed('the ML worker stopped');
-    kill = (reason) => {
+    kill = (reason, quiet = false) => {
       if (dead) return;
       dead = true;
       crash = new WorkerCrashed(reason);
@@ -35,7 +35,7 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
         remote = null;
         kill = null;
       }
-      crashListeners.forEach((listener) => listener(reason));
+      if (!quiet) crashListeners.forEach((listener) => listener(reason));
     };
     current.addEventListener('error', (e) => kill?.(`the ML worker crashed${e.message ? ` (${e.message})` : ''}`));
     worker = current;
@@ -57,6 +57,14 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
 /** Treats the worker as dead (the GPU device was lost, or a test simulates a crash). */
 export function workerDied(reason: string): void {
   kill?.(reason);
+}
+
+/**
+ * Ends the worker on purpose (it is stuck, and the caller starts another): its pending calls reject
+ * with WorkerCrashed(reason), and crash recovery is not told.
+ */
+export function endWorker(reason: string): void {
+  kill?.(reason, true);
 }
 
 /** Calls `listener` each time a worker dies; returns an unsubscribe function. */

@@ -30,6 +30,8 @@ export interface InitOptions {
   remembered?: RememberedBackend | null;
   /** `?threads=N` from the page URL: the wasm backend's thread count (1 forces the single-threaded build). */
   threads?: number | null;
+  /** The threaded wasm build did not start in this browser before: use the single-threaded one (wasmThreads.ts). */
+  threadsStalled?: boolean;
   /**
    * Keep embeddings and the trained head in IndexedDB and read stored originals from it (default true);
    * false (no storage in this browser) keeps the originals of the samples it is given in the worker's memory.
@@ -38,6 +40,9 @@ export interface InitOptions {
   /** Backends `auto` must not pick (one that just failed, e.g. a lost GPU device). */
   avoid?: BackendName[];
 }
+
+/** Told to the page around the threaded wasm build's start, so it can end a worker that never finishes it. */
+export type ThreadsStage = 'starting' | 'started';
 
 export interface BackendChoice {
   backend: BackendName;

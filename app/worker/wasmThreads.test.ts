@@ -31,6 +31,13 @@ describe('planWasmThreads', () => {
     expect(planWasmThreads({ ...isolated, cores: 8, requested: 3 }).threads).toBe(3);
   });
 
+  it('uses one thread where the threaded build did not start before, whatever the cores or ?threads=N', () => {
+    const why = 'the threaded build did not start within 15 s in this browser (?threads=N tries again)';
+    expect(planWasmThreads({ ...isolated, cores: 8, stalled: true })).toEqual({ multithread: false, threads: 1, why });
+    expect(planWasmThreads({ ...isolated, requested: 4, stalled: true })).toEqual({ multithread: false, threads: 1, why });
+    expect(planWasmThreads({ ...isolated, cores: 8, stalled: false }).multithread).toBe(true);
+  });
+
   it('keeps one thread on one core or where the core count is hidden', () => {
     expect(planWasmThreads({ ...isolated, cores: 1 }).why).toBe('1 CPU core');
     expect(planWasmThreads({ ...isolated, cores: undefined }).multithread).toBe(false);

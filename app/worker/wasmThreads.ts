@@ -21,6 +21,14 @@ export const CORES_LEFT_FREE = 1;
 /** Pthread workers the threaded build of tfjs-backend-wasm 4.22 starts with. */
 export const WASM_THREAD_POOL = 8;
 
+/**
+ * How long the threaded build may take to start (compile, and its pthread workers made) before the page
+ * gives up on it, ends the worker and starts a single-threaded one. It takes under 1 s here. In Firefox
+ * ESR driven over WebDriver BiDi, `new Worker()` for a pthread blocked the ML worker for good in about
+ * one start in three (docs/browsers.md); the same build started every time in a plain Firefox.
+ */
+export const THREADS_START_TIMEOUT_MS = 15_000;
+
 export interface WasmThreadFacts {
   crossOriginIsolated: boolean;
   sharedArrayBuffer: boolean;
@@ -30,6 +38,8 @@ export interface WasmThreadFacts {
   requested: number | null;
   /** False on the dev server, where the threaded build's loader (vite.config.ts) is not applied. */
   bundled: boolean;
+  /** The threaded build did not start in this browser (this visit, or an earlier one unless `?threads=` asks). */
+  stalled?: boolean;
 }
 
 export interface WasmThreadPlan {
@@ -55,6 +65,7 @@ export function planWasmThreads(facts: WasmThreadFacts): WasmThreadPlan {
   if (!facts.crossOriginIsolated) return one('page not cross-origin isolated');
   if (!facts.bundled) return one('dev server (threads need the production build)');
   if (facts.requested === 1) return one('forced by ?threads=1');
+  if (facts.stalled) return one(`the threaded build did not start within ${THREADS_START_TIMEOUT_MS / 1000} s in this browser (?threads=N tries again)`);
   const cores = Math.max(1, Math.floor(facts.cores ?? 1));
   if (facts.requested === null && cores < 2) return one('1 CPU core');
   const threads = Math.min(facts.requested ?? cores - CORES_LEFT_FREE, WASM_THREAD_POOL);
