@@ -399,15 +399,17 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
     const choice: AdaptChoiceInfo = { ...choiceBase, parts, adaptedCorrect, kept, reason };
     if (kept === 'head') return await keepHead(choice, true);
 
-    // The adapted kept. With refitOnAll: a new head on every image, then new blocks with it, for the best epoch's passes.
-    if (!willRefit) {
-      owned.heads.splice(owned.heads.indexOf(measuringHead), 1);
-      owned.blocks.splice(owned.blocks.indexOf(adapted), 1);
+    /** The adapted network kept: `head` and `keptBlocks` are taken out of what release() frees, the fit's head is disposed. */
+    const keepAdapted = (head: tf.LayersModel, keptBlocks: AdaptedBlocks, refit: boolean, outcome: Outcome): AdaptResult => {
+      owned.heads.splice(owned.heads.indexOf(head), 1);
+      owned.blocks.splice(owned.blocks.indexOf(keptBlocks), 1);
       release();
       fit.head.dispose();
       owned.head = null;
-      return { head: measuringHead, adapted, choice, refit: false, answers, tuned, cutBytes, ms: performance.now() - started };
-    }
+      return { head, adapted: keptBlocks, choice, refit, answers, tuned: outcome, cutBytes, ms: performance.now() - started };
+    };
+    // The adapted kept. With refitOnAll: a new head on every image, then new blocks with it, for the best epoch's passes.
+    if (!willRefit) return keepAdapted(measuringHead, adapted, false, tuned);
     const finalHead = await refitHead();
     if (!finalHead) return await keepHead(stoppedChoice(parts), false);
     owned.heads.push(finalHead);
@@ -420,12 +422,7 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
       owned.heads.splice(owned.heads.indexOf(finalHead), 1);
       return await keepHead(stoppedChoice(parts), false, finalHead);
     }
-    owned.heads.splice(owned.heads.indexOf(finalHead), 1);
-    owned.blocks.splice(owned.blocks.indexOf(finalBlocks), 1);
-    release();
-    fit.head.dispose();
-    owned.head = null;
-    return { head: finalHead, adapted: finalBlocks, choice, refit: true, answers, tuned: finalTuned, cutBytes, ms: performance.now() - started };
+    return keepAdapted(finalHead, finalBlocks, true, finalTuned);
   } catch (error) {
     release();
     owned.head?.dispose();
