@@ -1,4 +1,5 @@
-/** The camera: choosing one (remembered on this device), opening it, and grabbing frames as JPEG files. */
+/** The camera: choosing one (remembered on this device), opening it, and grabbing frames (JPEG files to add, pixels to classify). */
+import type { FramePixels } from '../worker/protocol';
 
 export interface CameraChoice {
   deviceId?: string;
@@ -81,14 +82,21 @@ export async function grabFrame(video: HTMLVideoElement, name: string): Promise<
   return blob && new File([blob], name, { type: 'image/jpeg' });
 }
 
-/** The centre square of the current frame at `size` px, as a JPEG Blob: all the model looks at, and quick to encode. */
-export async function grabCentreSquare(video: HTMLVideoElement, size: number): Promise<Blob | null> {
+/**
+ * The centre square of the current frame at `size` px (the model's input), as RGBA pixels: all the model
+ * looks at, with no JPEG encoded here and decoded again in the worker. Drawn as images are at ingest
+ * (decode.ts: high-quality smoothing), so a frame and a photo of the same scene give the same input.
+ */
+export function grabCentreSquare(video: HTMLVideoElement, size: number): FramePixels | null {
   const w = video.videoWidth;
   const h = video.videoHeight;
   if (w === 0 || h === 0) return null;
   const side = Math.min(w, h);
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = size;
-  canvas.getContext('2d')?.drawImage(video, (w - side) / 2, (h - side) / 2, side, side, 0, 0, size, size);
-  return new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) return null;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(video, (w - side) / 2, (h - side) / 2, side, side, 0, 0, size, size);
+  return { rgba: ctx.getImageData(0, 0, size, size).data, size };
 }

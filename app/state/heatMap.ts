@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { workerApi } from '../worker/client';
-import type { ClassScore, ExplainedPrediction, HeatMap } from '../worker/protocol';
+import type { ClassScore, ExplainedPrediction, HeatMap, PredictInput } from '../worker/protocol';
 
 export interface HeatMapState {
   show: boolean;
@@ -25,9 +25,9 @@ export function forgetHeatMap(): void {
 }
 
 /** An image's or camera frame's class probabilities, best first; with its heat maps kept while they are shown. */
-export async function classify(blob: Blob): Promise<ClassScore[]> {
-  if (!useHeatMap.getState().show) return workerApi().predict(blob);
-  const { scores, heatMap } = await workerApi().predictWithHeatMap(blob);
+export async function classify(input: PredictInput): Promise<ClassScore[]> {
+  if (!useHeatMap.getState().show) return workerApi().predict(input);
+  const { scores, heatMap } = await workerApi().predictWithHeatMap(input);
   if (useHeatMap.getState().show) useHeatMap.setState({ current: heatMap });
   return scores;
 }

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import { thresholdFromMeasured } from '../ml/metrics';
-import type { ClassScore, TrainSummary } from '../worker/protocol';
+import type { ClassScore, FramePixels, TrainSummary } from '../worker/protocol';
 import { message, set as setMain } from './base';
 import { classify } from './heatMap';
 
@@ -43,7 +43,7 @@ export function setLive(live: boolean): void {
 }
 
 /** Classifies one camera frame; the bars show it without an image (the video is the image). */
-export async function classifyFrame(frame: Blob): Promise<void> {
+export async function classifyFrame(frame: FramePixels): Promise<void> {
   try {
     const scores = await classify(frame);
     setMain((s) => {

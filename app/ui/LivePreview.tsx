@@ -1,12 +1,11 @@
 import { useEffect } from 'react';
 import { grabCentreSquare } from '../platform/camera';
 import { classifyFrame, reportFps, setLive, usePreview } from '../state/preview';
+import { useStore } from '../state/store';
 import { CameraPicker } from './CameraPicker';
 import { CameraHeatMap } from './CameraHeatMap';
 import { useCamera } from './useCamera';
 
-/** The model sees 224 px; a larger frame would only cost encoding and decoding. */
-const FRAME_PX = 224;
 
 /**
  * The camera, classified continuously: the next frame is taken only when the previous one has been
@@ -17,13 +16,15 @@ export function LivePreview() {
   const live = usePreview((s) => s.live);
   const fps = usePreview((s) => s.fps);
   const { video, cameras, inUse, choose, error } = useCamera(live);
+  // Frames are grabbed at the model's input size: a larger one would only be copied and resized again.
+  const inputSize = useStore((s) => s.model.info?.backbone.inputSize ?? 224);
   useEffect(() => {
     if (!live) return;
     let running = true;
     const done: number[] = [];
     void (async () => {
       while (running) {
-        const frame = video.current && (await grabCentreSquare(video.current, FRAME_PX));
+        const frame = video.current && grabCentreSquare(video.current, inputSize);
         if (!frame) {
           await new Promise((r) => setTimeout(r, 100));
           continue;
@@ -38,7 +39,7 @@ export function LivePreview() {
     return () => {
       running = false;
     };
-  }, [live, video]);
+  }, [live, video, inputSize]);
   if (!live)
     return (
       <button type="button" data-testid="live-start" onClick={() => setLive(true)}>

@@ -19,6 +19,9 @@ export interface DecodedImage {
   height: number;
 }
 
+/** What the backbone takes from an image: its input pixels (a camera frame has nothing else). */
+export type ModelInput = Pick<DecodedImage, 'pixels'>;
+
 const THUMBNAIL_SIZE = 96;
 
 /** Why a file could not be used, in words a user understands. Thrown as an Error. */

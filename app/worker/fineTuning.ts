@@ -18,7 +18,7 @@ import { takeRows } from '../ml/headStep';
 import { trainingViews, type FitOptions, type FitResult } from '../ml/fit';
 import { APP_MAX_ADAPT_BLOCKS, type HeadSettings } from '../ml/settings';
 import { augmentBatch, viewsOf, type AugmentSettings } from '../ml/augment';
-import type { DecodedImage } from './decode';
+import type { ModelInput } from './decode';
 import type { AdaptChoiceInfo } from './protocol';
 import { embeddingKey } from '../platform/db';
 import { augmentOf, browserStore, kindsOf, viewName, type ViewStore } from './augmentedViews';
@@ -436,7 +436,7 @@ export async function adaptBlocks(s: Session, options: AdaptOptions): Promise<Ad
 class Stopped extends Error {}
 
 /** Class probabilities [1, k] of one decoded image through the adapted blocks (test-time flip as the head was trained). */
-export function predictAdapted(s: Session, image: DecodedImage): tf.Tensor2D {
+export function predictAdapted(s: Session, image: ModelInput): tf.Tensor2D {
   const adapted = s.adapted!;
   const extract = extractorFor(s, adapted.cutLayer);
   return tf.tidy(() => {

@@ -7,12 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { explain } from '../ml/heatMap';
-import type { DecodedImage } from './decode';
+import type { ModelInput } from './decode';
 import { adaptedView } from './fineTuning';
-import type { ExplainedPrediction } from './protocol';
-import { decode, decodeStored, exclusive, ready, toBatch, type Session } from './session';
+import type { ExplainedPrediction, PredictInput } from './protocol';
+import { decodeStored, exclusive, inputPixels, ready, toBatch, type Session } from './session';
 
-async function explainImage(s: Session, head: tf.LayersModel, image: DecodedImage): Promise<ExplainedPrediction> {
+async function explainImage(s: Session, head: tf.LayersModel, image: ModelInput): Promise<ExplainedPrediction> {
   const { probabilities, maps } = tf.tidy(() => {
     const batch = toBatch(s.backbone, [image]);
     const view = (pixels: tf.Tensor4D) => (s.adapted ? adaptedView(s, pixels) : s.backbone.embedWithMap(pixels));
@@ -38,12 +38,12 @@ async function explainImage(s: Session, head: tf.LayersModel, image: DecodedImag
 }
 
 /** predict() with each class's heat map. */
-export function predictWithHeatMap(blob: Blob): Promise<ExplainedPrediction> {
+export function predictWithHeatMap(input: PredictInput): Promise<ExplainedPrediction> {
   return exclusive(async () => {
     const s = ready();
     const head = s.head;
     if (!head) throw new Error('Train the model before predicting.');
-    return explainImage(s, head, (await decode(blob, s.backbone.spec.inputSize)).image);
+    return explainImage(s, head, await inputPixels(s, input));
   });
 }
 

@@ -41,6 +41,15 @@ export interface InitOptions {
   avoid?: BackendName[];
 }
 
+/** A camera frame's centre square at the backbone's input size, as RGBA bytes (a canvas's ImageData). */
+export interface FramePixels {
+  rgba: Uint8ClampedArray;
+  size: number;
+}
+
+/** What Preview and the live camera classify: an image file, or a camera frame's pixels (no encoding on the way). */
+export type PredictInput = Blob | FramePixels;
+
 /** Told to the page around the threaded wasm build's start, so it can end a worker that never finishes it. */
 export type ThreadsStage = 'starting' | 'started';
 

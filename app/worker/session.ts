@@ -9,8 +9,10 @@ import { disposeBlocks, type AdaptedBlocks } from '../ml/blocks';
 import type { EmbeddingCache } from '../ml/embeddingCache';
 import { pixelsToBatch } from '../ml/preprocess';
 import { getOriginals } from '../platform/db';
-import type { DecodedImage } from './decode';
+import { rgbaToPixels } from '../ml/imageInput';
+import type { DecodedImage, ModelInput } from './decode';
 import { createDecoder } from './decoder';
+import type { PredictInput } from './protocol';
 
 export interface Session {
   backbone: Backbone;
@@ -154,6 +156,17 @@ export async function decodeStored(s: Session, ids: string[]): Promise<{ id: str
   return Promise.all(stored.map(async (sample) => ({ id: sample.id, image: (await decode(sample.blob, s.backbone.spec.inputSize)).image })));
 }
 
+/**
+ * The backbone's input for what Preview and the live camera classify: a file is decoded (in the decode
+ * worker); a camera frame's pixels, already the model's size, are used as they are.
+ */
+export async function inputPixels(s: Session, input: PredictInput): Promise<ModelInput> {
+  const size = s.backbone.spec.inputSize;
+  if (input instanceof Blob) return (await decode(input, size)).image;
+  if (input.size !== size) throw new Error(`the camera frame is ${input.size} px square where the model takes ${size} px`);
+  return { pixels: rgbaToPixels(input.rgba, size) };
+}
+
 export function ready(): Session {
   if (!session) throw new Error('The model is not loaded yet.');
   return session;
@@ -210,16 +223,16 @@ export function yieldToEvents(): Promise<void> {
 }
 
 /** The decoded images as one float batch [n, size, size, 3]. */
-export function toBatch(backbone: Backbone, images: DecodedImage[]): tf.Tensor4D {
+export function toBatch(backbone: Backbone, images: ModelInput[]): tf.Tensor4D {
   return pixelsToBatch(images.map((img) => img.pixels), backbone.spec.inputSize);
 }
 
-export function embedDecoded(backbone: Backbone, images: DecodedImage[]): tf.Tensor2D {
+export function embedDecoded(backbone: Backbone, images: ModelInput[]): tf.Tensor2D {
   return tf.tidy(() => backbone.embed(toBatch(backbone, images)));
 }
 
 /** Embeddings of the images as seen and mirrored left-right (the batch reversed along its width). */
-export function embedBothViews(backbone: Backbone, images: DecodedImage[]): { plain: tf.Tensor2D; mirror: tf.Tensor2D } {
+export function embedBothViews(backbone: Backbone, images: ModelInput[]): { plain: tf.Tensor2D; mirror: tf.Tensor2D } {
   return tf.tidy(() => {
     const batch = toBatch(backbone, images);
     return { plain: backbone.embed(batch), mirror: backbone.embed(tf.reverse(batch, 2)) };

@@ -8,9 +8,9 @@ import { adaptBlocks, adaptedParams, adaptedParts, loadTwin, predictAdapted, typ
 import { augmentedFor, augmentOf, ensureViews, kindsOf, viewBytes } from './augmentedViews';
 import { ensureMirrors } from './mirrors';
 import { persistHead } from './headStore';
-import type { ClassScore, EpochReport, MeasuredImage, TrainRequest, TrainSummary } from './protocol';
-import type { DecodedImage } from './decode';
-import { decode, embedBothViews, embedDecoded, exclusive, ready, yieldToEvents, type Session } from './session';
+import type { ClassScore, EpochReport, MeasuredImage, PredictInput, TrainRequest, TrainSummary } from './protocol';
+import type { ModelInput } from './decode';
+import { embedBothViews, embedDecoded, exclusive, inputPixels, ready, yieldToEvents, type Session } from './session';
 
 let stopRequested = false;
 
@@ -137,7 +137,7 @@ export function stop(): void {
 }
 
 /** The trained model's class probabilities [1, classes] for a decoded image, as the app answers (the caller disposes them). */
-export function appProbabilities(s: Session, image: DecodedImage): tf.Tensor2D {
+export function appProbabilities(s: Session, image: ModelInput): tf.Tensor2D {
   const head = s.head;
   if (!head) throw new Error('Train the model before predicting.');
   if (s.adapted) return predictAdapted(s, image);
@@ -148,13 +148,12 @@ export function appProbabilities(s: Session, image: DecodedImage): tf.Tensor2D {
   });
 }
 
-/** Class probabilities for one image, best first. */
-export function predict(blob: Blob): Promise<ClassScore[]> {
+/** Class probabilities for one image or camera frame, best first. */
+export function predict(input: PredictInput): Promise<ClassScore[]> {
   return exclusive(async () => {
     const s = ready();
     if (!s.head) throw new Error('Train the model before predicting.');
-    const { image } = await decode(blob, s.backbone.spec.inputSize);
-    const probs = appProbabilities(s, image);
+    const probs = appProbabilities(s, await inputPixels(s, input));
     const values = await probs.data();
     probs.dispose();
     return s.headClassIds.map((classId, i) => ({ classId, probability: values[i] })).sort((a, b) => b.probability - a.probability);
