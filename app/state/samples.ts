@@ -12,12 +12,16 @@ import { forgetThumbnails, keepThumbnails } from './thumbnails';
 
 /** The saved project's plain record, derived from the store. */
 export function projectRecord(s: Pick<HeadstartState, 'classes' | 'settings' | 'kept'> = get()): db.StoredProject {
-  // Only what Check labels kept of images still in the project.
-  const present = new Set(s.classes.flatMap((c) => c.sampleIds));
-  const kept: db.KeptLabels = {
-    labels: Object.fromEntries(Object.entries(s.kept.labels).filter(([id]) => present.has(id))),
-    pairs: s.kept.pairs.filter((pair) => pair.split('+').every((id) => present.has(id))),
-  };
+  // Only what Check labels kept of images still in the project. Saved with every batch of an ingest,
+  // so every image is looked at only when something was kept.
+  let kept = s.kept;
+  if (kept.pairs.length > 0 || Object.keys(kept.labels).length > 0) {
+    const present = new Set(s.classes.flatMap((c) => c.sampleIds));
+    kept = {
+      labels: Object.fromEntries(Object.entries(kept.labels).filter(([id]) => present.has(id))),
+      pairs: kept.pairs.filter((pair) => pair.split('+').every((id) => present.has(id))),
+    };
+  }
   return { classes: s.classes.map(({ id, name }) => ({ id, name })), settings: s.settings, kept };
 }
 
@@ -35,16 +39,25 @@ export function saveProject(): Promise<void> {
 /** A saved sample as the worker takes it back: with its file when given one, else the worker reads it from storage if it needs it. */
 export const toInput = (x: db.SavedSample & { blob?: Blob }): SampleInput => ({ id: x.id, classId: x.classId, name: x.name, blob: x.blob, hash: x.hash, thumbnail: x.thumbnail });
 
-/** Shows samples the worker accepted: appends them to their classes, with thumbnails. */
+/**
+ * Shows samples the worker accepted: appends them to their classes, with thumbnails. Called once per
+ * batch of an ingest, so the classes that gained nothing keep their records (and their cards are not
+ * drawn again), and the batch is looked at once, not once per class.
+ */
 export function showSamples(added: { id: string; classId: string; name: string; thumbnail: Blob }[]): void {
   if (added.length === 0) return;
   keepThumbnails(added);
+  const byClass = new Map<string, string[]>();
+  for (const r of added) byClass.set(r.classId, [...(byClass.get(r.classId) ?? []), r.id]);
   set((s) => {
     const samples = { ...s.samples };
     for (const r of added) samples[r.id] = { id: r.id, classId: r.classId, name: r.name };
     return {
       samples,
-      classes: s.classes.map((c) => ({ ...c, sampleIds: [...c.sampleIds, ...added.filter((r) => r.classId === c.id).map((r) => r.id)] })),
+      classes: s.classes.map((c) => {
+        const ids = byClass.get(c.id);
+        return ids ? { ...c, sampleIds: [...c.sampleIds, ...ids] } : c;
+      }),
     };
   });
 }

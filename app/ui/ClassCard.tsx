@@ -1,11 +1,12 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { addFiles, deleteClass, moveClass, renameClass, setActiveClass } from '../state/commands';
 import { useStore } from '../state/store';
 import { DropZone } from './DropZone';
 import { Thumbnails } from './Thumbnails';
 import { WebcamCapture } from './WebcamCapture';
 
-export function ClassCard({ id, autoFocus = false }: { id: string; autoFocus?: boolean }) {
+/** One class's card; memo: the ingest's progress redraws the list, not every card and its grid. */
+export const ClassCard = memo(function ClassCard({ id, autoFocus = false }: { id: string; autoFocus?: boolean }) {
   const cls = useStore((s) => s.classes.find((c) => c.id === id));
   const active = useStore((s) => s.activeClassId === id);
   const [draft, setDraft] = useState<string | null>(null);
@@ -64,4 +65,4 @@ export function ClassCard({ id, autoFocus = false }: { id: string; autoFocus?: b
       </div>
     </DropZone>
   );
-}
+});

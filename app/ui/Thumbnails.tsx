@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { toggleSelected } from '../state/commands';
 import { useStore } from '../state/store';
 import { thumbnailUrl } from '../state/thumbnails';
@@ -18,7 +19,6 @@ function moveFocus(key: string, index: number, count: number, columns: number): 
  * tabindex, scrolling the grid as needed). Click or press Enter/Space to select an image (to move or delete).
  */
 export function Thumbnails({ sampleIds, label }: { sampleIds: string[]; label: string }) {
-  const samples = useStore((s) => s.samples);
   const selected = useStore((s) => s.selected);
   const box = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, width: 600 });
@@ -37,12 +37,14 @@ export function Thumbnails({ sampleIds, label }: { sampleIds: string[]; label: s
     wantFocus.current = false;
     box.current?.querySelector<HTMLButtonElement>('button[tabindex="0"]')?.focus();
   });
-  if (sampleIds.length === 0) return null;
   const columns = Math.max(1, Math.floor(view.width / CELL));
   const rows = Math.ceil(sampleIds.length / columns);
   const first = Math.max(0, Math.floor(view.top / CELL) - 1);
   const last = Math.min(rows, first + VISIBLE_ROWS + 3);
   const shown = sampleIds.slice(first * columns, last * columns);
+  // Only the drawn images' records: a batch added to another class (a new `samples`) does not redraw this grid.
+  const shownSamples = useStore(useShallow((s) => shown.map((sid) => s.samples[sid])));
+  if (sampleIds.length === 0) return null;
   const focusIndex = Math.min(current, sampleIds.length - 1);
   // The tab stop: the current image, or the first one drawn when the current one is scrolled out of the DOM.
   const tabStop = focusIndex >= first * columns && focusIndex < first * columns + shown.length ? focusIndex : first * columns;
@@ -69,7 +71,7 @@ export function Thumbnails({ sampleIds, label }: { sampleIds: string[]; label: s
     >
       <ul style={{ height: rows * CELL }} aria-label={label} onKeyDown={onKeyDown}>
         {shown.map((sid, i) => {
-          const sample = samples[sid];
+          const sample = shownSamples[i];
           const index = first * columns + i;
           return (
             sample && (
