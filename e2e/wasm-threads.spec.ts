@@ -1,8 +1,8 @@
 import { expect, images, test } from './app';
 
 // The production bundle runs TF.js's threaded wasm build on a cross-origin isolated page
-// (app/worker/wasmThreads.ts, vite.config.ts's wasmThreadsLoader): by default one thread fewer than the
-// cores (none on 2 cores), ?threads=N for N, ?threads=1 forces the single-threaded build.
+// (app/worker/wasmThreads.ts, vite.config.ts's wasmThreadsLoader): by default one thread per core (at most
+// 8), ?threads=N for N, ?threads=1 forces the single-threaded build.
 test('?threads=N runs the threaded build: its thread count, and an image embedded and predicted with it', async ({ app, page }) => {
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   test.skip(cores < 2, 'one core: the threaded build is not used');
@@ -20,11 +20,11 @@ test('?threads=N runs the threaded build: its thread count, and an image embedde
   expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
 });
 
-test('by default a core is kept free for the page: single-threaded on 2 cores, saying so', async ({ app, page }) => {
+test('by default one thread per core: threaded on 2 cores, saying so', async ({ app, page }) => {
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   await app.open('?backend=wasm');
   await expect(app.backend()).toHaveText('wasm');
-  const expected = cores <= 1 ? 'wasm, 1 thread: 1 CPU core' : cores === 2 ? 'wasm, 1 thread: 2 CPU cores, 1 kept free for the page (?threads=2 uses all)' : `wasm, ${Math.min(cores - 1, 8)} threads`;
+  const expected = cores <= 1 ? 'wasm, 1 thread: 1 CPU core' : `wasm, ${Math.min(cores, 8)} threads`;
   await expect(page.locator('.backend-reason')).toContainText(expected);
 });
 

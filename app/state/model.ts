@@ -1,8 +1,9 @@
 /** Starting the worker, choosing the backend, loading the backbone, restoring the saved project. */
 import { callback, endWorker, onWorkerCrash, workerApi, workerDied } from '../worker/client';
 import { BACKEND_NAMES, type BackendName, type BackendRequest, type RememberedBackend, type ThreadsStage } from '../worker/protocol';
-import { requestedThreads, THREADS_START_TIMEOUT_MS } from '../worker/wasmThreads';
+import { requestedThreads } from '../worker/wasmThreads';
 import { get, message, notify, refreshMemory, refreshStorage, set } from './base';
+import { STUCK_MS, watchLoad, type Stuck } from './loadWatch';
 import { forgetShownProject, restoreProject } from './project';
 import { checkStorage } from './storage';
 
@@ -33,22 +34,24 @@ function threadsStalledBefore(): boolean {
   }
 }
 
+/** Loads given up on a worker that stopped answering (not in the threaded start) before the error is shown. */
+const MAX_UNRESPONSIVE_RETRIES = 2;
+
 /**
- * Starts the worker and loads the model. A worker whose threaded wasm build has not started within
- * THREADS_START_TIMEOUT_MS is ended and a single-threaded one started in its place, remembered for this browser.
+ * Starts the worker and loads the model, watched (loadWatch.ts). A worker stuck in the threaded wasm
+ * build's start is ended and a single-threaded one started, remembered for this browser; one that stopped
+ * answering elsewhere is ended and started again, up to MAX_UNRESPONSIVE_RETRIES times.
  */
-export async function loadModel(avoid: BackendName[] = [], threadsStalled = threadsStalledBefore()): Promise<void> {
+export async function loadModel(avoid: BackendName[] = [], threadsStalled = threadsStalledBefore(), retries = 0): Promise<void> {
   set({ model: { status: 'loading', info: null, error: null } });
-  let stalled = false;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  const watchThreads = (stage: ThreadsStage) => {
-    clearTimeout(watchdog);
-    if (stage !== 'starting') return;
-    watchdog = setTimeout(() => {
-      stalled = true;
-      endWorker(`the threaded wasm build did not start within ${THREADS_START_TIMEOUT_MS / 1000} s`);
-    }, THREADS_START_TIMEOUT_MS);
-  };
+  let stuck: Stuck | null = null;
+  const watch = watchLoad(
+    () => workerApi().alive(),
+    (why) => {
+      stuck = why;
+      endWorker(why === 'threads' ? `the threaded wasm build did not start within ${STUCK_MS / 1000} s` : `the ML worker stopped answering for ${STUCK_MS / 1000} s while loading`);
+    },
+  );
   try {
     const persist = await checkStorage();
     const info = await workerApi().init(
@@ -63,21 +66,25 @@ export async function loadModel(avoid: BackendName[] = [], threadsStalled = thre
         avoid,
       },
       callback((reason: string) => workerDied(reason)),
-      callback(watchThreads),
+      callback((stage: ThreadsStage) => watch.stage(stage)),
     );
+    watch.stop();
     if (info.choice.remember) localStorage.setItem(REMEMBER_KEY, JSON.stringify(info.choice.remember));
     await restoreProject();
     set({ model: { status: 'ready', info, error: null } });
   } catch (error) {
-    clearTimeout(watchdog);
-    if (stalled) {
+    watch.stop();
+    // (A variable the watch's callback sets: TypeScript's narrowing cannot see it.)
+    const why = stuck as Stuck | null;
+    if (why === 'threads') {
       try {
         localStorage.setItem(THREADS_STALLED_KEY, navigator.userAgent);
       } catch {
         // Not remembered: the next visit waits for the threaded build again.
       }
-      return loadModel(avoid, true);
+      return loadModel(avoid, true, retries);
     }
+    if (why === 'unresponsive' && retries < MAX_UNRESPONSIVE_RETRIES) return loadModel(avoid, threadsStalled, retries + 1);
     set({ model: { status: 'error', info: null, error: message(error) } });
   }
   await Promise.all([refreshMemory(), refreshStorage()]);

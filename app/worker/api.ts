@@ -76,6 +76,11 @@ export const api = {
     };
   },
 
+  /** Answers at once: the page's load watch (state/loadWatch.ts) pings it to tell a blocked worker from a busy load. */
+  alive(): true {
+    return true;
+  },
+
   ingest,
   cancelIngest,
   forget,

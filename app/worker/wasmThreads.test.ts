@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CORES_LEFT_FREE, describeWasmThreads, planWasmThreads, requestedThreads, WASM_THREAD_POOL, type WasmThreadFacts } from './wasmThreads';
+import { describeWasmThreads, planWasmThreads, requestedThreads, WASM_THREAD_POOL, type WasmThreadFacts } from './wasmThreads';
 
 const isolated: WasmThreadFacts = { crossOriginIsolated: true, sharedArrayBuffer: true, cores: 2, requested: null, bundled: true };
 
 describe('planWasmThreads', () => {
-  it('runs one thread per core but one on an isolated page with SharedArrayBuffer', () => {
-    expect(CORES_LEFT_FREE).toBe(1);
-    expect(planWasmThreads({ ...isolated, cores: 4 })).toEqual({ multithread: true, threads: 3, why: null });
-    expect(planWasmThreads({ ...isolated, cores: 3 })).toEqual({ multithread: true, threads: 2, why: null });
-  });
-
-  it('keeps a 2-core machine single-threaded by default, saying why and how to ask for both cores', () => {
-    expect(planWasmThreads(isolated)).toEqual({ multithread: false, threads: 1, why: '2 CPU cores, 1 kept free for the page (?threads=2 uses all)' });
-    expect(planWasmThreads({ ...isolated, requested: 2 })).toEqual({ multithread: true, threads: 2, why: null });
+  it('runs one thread per core on an isolated page with SharedArrayBuffer, 2 cores included', () => {
+    expect(planWasmThreads(isolated)).toEqual({ multithread: true, threads: 2, why: null });
+    expect(planWasmThreads({ ...isolated, cores: 4 })).toEqual({ multithread: true, threads: 4, why: null });
+    expect(planWasmThreads({ ...isolated, cores: 3 })).toEqual({ multithread: true, threads: 3, why: null });
   });
 
   it('caps the thread count at the pthread pool the threaded build starts', () => {
@@ -55,7 +50,7 @@ describe('requestedThreads', () => {
 describe('describeWasmThreads', () => {
   it('says the thread count in use, or why there is one', () => {
     expect(describeWasmThreads(2, planWasmThreads({ ...isolated, requested: 2 }))).toBe('wasm, 2 threads');
-    expect(describeWasmThreads(1, planWasmThreads(isolated))).toBe('wasm, 1 thread: 2 CPU cores, 1 kept free for the page (?threads=2 uses all)');
+    expect(describeWasmThreads(1, planWasmThreads({ ...isolated, requested: 1 }))).toBe('wasm, 1 thread: forced by ?threads=1');
     expect(describeWasmThreads(1, planWasmThreads({ ...isolated, sharedArrayBuffer: false }))).toBe('wasm, 1 thread: SharedArrayBuffer unavailable');
   });
 });

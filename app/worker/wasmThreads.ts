@@ -8,22 +8,19 @@
  * 4.22), so XNNPACK's thread pool is capped there: more would start workers on demand.
  * Otherwise, or when `?threads=1` asks, it is the single-threaded SIMD build.
  *
- * By default it runs one thread fewer than the cores (CORES_LEFT_FREE): the page (UI, camera frames),
- * the decode worker and the OS need a core while the model works, and XNNPACK's pool waits for its
- * slowest thread at every kernel, so a pool as large as the machine stalls whenever anything else runs.
- * On a 2-core machine that is the single-threaded build: measured there (docs/benchmarks.md), 2 threads
- * trained the head 2–3.5× slower in every run, and under load lost on batch 1 and ingest too.
+ * By default it runs one thread per core (capped at the pool). On this 2-core machine, quiet, 2 threads
+ * against 1 (`npm run bench -- --threads --rounds 3`, docs/benchmarks.md): batch 1 1.53×, live camera 1.44×,
+ * ingest 1.73×, head training 0.96×; under heavy load from other processes threads lost (training 0.3–0.6×),
+ * which `?threads=1` answers. A threaded start that never finishes (THREADS_START_TIMEOUT_MS) falls back to
+ * one thread, remembered for the browser (state/model.ts).
  */
-
-/** Cores the default thread count leaves to the page, the decode worker and the OS. */
-export const CORES_LEFT_FREE = 1;
 
 /** Pthread workers the threaded build of tfjs-backend-wasm 4.22 starts with. */
 export const WASM_THREAD_POOL = 8;
 
 /**
  * How long the threaded build may take to start (compile, and its pthread workers made) before the page
- * gives up on it, ends the worker and starts a single-threaded one. It takes under 1 s here. In Firefox
+ * gives up on it, ends the worker and starts a single-threaded one (state/loadWatch.ts). It takes under 1 s here. In Firefox
  * ESR driven over WebDriver BiDi, `new Worker()` for a pthread blocked the ML worker for good in about
  * one start in three (docs/browsers.md); the same build started every time in a plain Firefox.
  */
@@ -68,8 +65,7 @@ export function planWasmThreads(facts: WasmThreadFacts): WasmThreadPlan {
   if (facts.stalled) return one(`the threaded build did not start within ${THREADS_START_TIMEOUT_MS / 1000} s in this browser (?threads=N tries again)`);
   const cores = Math.max(1, Math.floor(facts.cores ?? 1));
   if (facts.requested === null && cores < 2) return one('1 CPU core');
-  const threads = Math.min(facts.requested ?? cores - CORES_LEFT_FREE, WASM_THREAD_POOL);
-  if (threads < 2) return one(`${cores} CPU cores, ${CORES_LEFT_FREE} kept free for the page (?threads=${cores} uses all)`);
+  const threads = Math.min(facts.requested ?? cores, WASM_THREAD_POOL);
   return { multithread: true, threads, why: null };
 }
 

@@ -123,7 +123,7 @@ export function classFlow(launch: () => Promise<Engine>): void {
   step('opens: the model gets ready', async () => {
     await e.goto(BASE_URL);
     await modelReady();
-    console.log(`${e.name}: backend ${await text('[data-testid="backend"]')}`);
+    console.log(`${e.name}: backend ${await text('[data-testid="backend"]')} (${await text('.backend-reason')})`);
   });
 
   step('Try a sample dataset fills its classes', async () => {

@@ -16,7 +16,8 @@ export function setup(): void {
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const run = spawnSync(process.execPath, [vite, 'build', '--outDir', OUT_DIR, '--emptyOutDir', '--logLevel', 'warn'], {
     cwd: ROOT,
-    env: { ...process.env, VITE_HEADSTART_TEST_API: '1' },
+    // NODE_ENV=test (vitest's) would make a non-production build (import.meta.env.PROD false: no wasm threads).
+    env: { ...process.env, VITE_HEADSTART_TEST_API: '1', NODE_ENV: 'production' },
     stdio: 'inherit',
   });
   if (run.status !== 0) throw new Error(`the test build failed (vite build exited with ${run.status})`);
