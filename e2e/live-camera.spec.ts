@@ -45,10 +45,7 @@ test.use({ launchOptions: { ...base, args: [...base.args, `--use-file-for-fake-v
 // it names what Preview names for the picture's file, with about the same confidence.
 test('the live camera, pointed at a picture, names what Preview names for its file', async ({ app, page }) => {
   await app.open();
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit').slice(0, 3), 3);
-  await app.addClass('vehicle');
-  await app.addImages(1, images('train', 'vehicle').slice(0, 3), 3);
+  await app.setUpClasses({ fruit: 3, vehicle: 3 });
   await app.train();
   expect(await app.predict(PICTURE)).toBe('vehicle');
   const preview = await page.evaluate(() => window.headstart!.state().prediction.scores[0].probability);

@@ -12,10 +12,7 @@ test('?threads=N runs the threaded build: its thread count, and an image embedde
   const reason = page.locator('.backend-reason');
   await expect(reason).toContainText(`forced by ?backend=wasm; wasm, ${threads} threads`);
   // The pthread workers really ran: a class's images are embedded and a prediction answers with them.
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit').slice(0, 3), 3);
-  await app.addClass('vehicle');
-  await app.addImages(1, images('train', 'vehicle').slice(0, 3), 3);
+  await app.setUpClasses({ fruit: 3, vehicle: 3 });
   await app.train();
   expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
 });
@@ -46,10 +43,7 @@ test('a threaded build that never starts is given up: one thread, the reason sho
   await app.open('?backend=wasm&threads=2');
   const reason = page.locator('.backend-reason');
   await expect(reason).toContainText('wasm, 1 thread: the threaded build did not start within 15 s in this browser (?threads=N tries again)');
-  await app.addClass('fruit');
-  await app.addImages(0, images('train', 'fruit').slice(0, 2), 2);
-  await app.addClass('vehicle');
-  await app.addImages(1, images('train', 'vehicle').slice(0, 2), 2);
+  await app.setUpClasses({ fruit: 2, vehicle: 2 });
   await app.train();
   expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
   // The next visit goes straight to one thread, without waiting; ?threads=N would try again.

@@ -1,8 +1,9 @@
 /**
- * Watches the ML worker while it loads the model, for the two ways a load was seen to hang for good
- * (docs/browsers.md): the worker's thread blocked (Firefox under automation blocked inside `new Worker()`,
- * for a pthread or for the decode worker, so it answers nothing), or the threaded wasm build's start never
- * finishing while the worker still answers. Plain timers and a ping, no DOM: unit-tested in Node.
+ * Watches the ML worker while it loads the model, for the two ways a load can hang for good
+ * (docs/browsers.md): the worker's thread blocked (Firefox under automation blocked inside `new Worker()`
+ * for a pthread, so it answers nothing; any other block of that thread looks the same), or the threaded
+ * wasm build's start never finishing while the worker still answers. Plain timers and a ping, no DOM:
+ * unit-tested in Node.
  */
 import type { ThreadsStage } from '../worker/protocol';
 import { THREADS_START_TIMEOUT_MS } from '../worker/wasmThreads';
