@@ -171,7 +171,9 @@ export function appPredict(project: TrainedProject, pixels: tf.Tensor4D, testTim
 /** Adapted blocks as fine-tuning leaves them: copies of the twin's last `count` blocks, moved by a seeded nudge. */
 export function nudgedBlocks(twin: tf.LayersModel, count: number, size = 0.02): AdaptedBlocks {
   const adapted = copyBlocks(twin, count);
-  adapted.variables.forEach((v, i) => tf.tidy(() => v.assign(v.add(tf.randomNormal(v.shape, 0, size, 'float32', i)))));
+  // Seeds from 1: TF.js takes a seed of 0 as none (rand_util.js: `seed ? seed : Math.random()`), which made the
+  // first variable's nudge, and so the exported model, differ from run to run.
+  adapted.variables.forEach((v, i) => tf.tidy(() => v.assign(v.add(tf.randomNormal(v.shape, 0, size, 'float32', i + 1)))));
   return adapted;
 }
 
