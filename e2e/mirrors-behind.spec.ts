@@ -46,3 +46,40 @@ test('mirrors are computed behind once the app is idle and saved; a reload befor
   await app.reload();
   expect(await app.memory()).toMatchObject({ cachedEmbeddings: 6, embeddingsComputed: 0, mirrorsComputed: 0, mirrorsOwed: 0 });
 });
+
+test('Stop while Train finishes the mirrors trains nothing: the model trained before is kept and still predicts', async ({ app, page }) => {
+  await app.open();
+  await app.setUpClasses({ fruit: 3, face: 3 });
+  await app.setEpochs(20);
+  await app.train();
+  const before = await page.evaluate(() => window.headstart?.state().training.summary?.trainMs);
+  expect(await app.predict(images('test', 'face')[0])).toBe('face');
+
+  // Stop as soon as the page hears that the mirrors are being finished (the user pressing Stop then).
+  const stopped = page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const look = () => {
+          const last = window.headstart?.state().training.history.at(-1);
+          if (last?.phase !== 'mirrors') return void setTimeout(look, 0);
+          window.headstart?.commands.stopTraining();
+          resolve(`${last.epoch} of ${last.epochs}`);
+        };
+        look();
+      }),
+  );
+  // Three more images and Train back to back: their mirrors are still owed when training starts.
+  await app.card(0).getByTestId('sample-input').setInputFiles(images('train', 'fruit').slice(3));
+  await page.getByTestId('train-button').click();
+  expect(await stopped).toBe('0 of 3');
+
+  await expect(page.getByTestId('notice').filter({ hasText: 'Stopped before training began' })).toContainText('the model trained before is kept');
+  await expect(page.getByTestId('train-status')).toHaveText('Model trained (images changed since: train again)');
+  expect(await page.evaluate(() => window.headstart?.state().training.summary?.trainMs)).toBe(before);
+  expect(await app.counts()).toEqual([['fruit', 6], ['face', 3]]);
+  expect(await app.predict(images('test', 'face')[0])).toBe('face');
+  // Training again goes on from the mirrors owed and trains on all nine images.
+  await app.train();
+  expect(await page.evaluate(() => window.headstart?.state().training.summary?.trainMs)).not.toBe(before);
+  expect(await app.memory()).toMatchObject({ cachedEmbeddings: 9, mirrorsOwed: 0 });
+});

@@ -23,6 +23,7 @@ export function train(): Promise<void> {
     const skipped = classes.filter((c) => c.sampleIds.length === 0);
     if (usable.length < 2) throw new Error('add images to at least two classes first');
     if (skipped.length > 0) notify('info', `Left out of training (no images): ${skipped.map((c) => c.name).join(', ')}.`);
+    const before = get().training;
     set({ training: { status: 'training', history: [], summary: null, error: null, stale: false } });
     const stop = () => void workerApi().stop().catch(() => undefined);
     signal.addEventListener('abort', stop);
@@ -31,6 +32,12 @@ export function train(): Promise<void> {
         { classIds: usable.map((c) => c.id), settings },
         callback((report) => set((s) => ({ training: { ...s.training, history: [...s.training.history, report] } }))),
       );
+      if (!summary) {
+        // Stopped while the mirrors or views were prepared: nothing was trained, the model before is kept.
+        set({ training: { ...before, status: before.summary ? (before.summary.stopped ? 'stopped' : 'trained') : 'idle', error: null } });
+        notify('info', before.summary ? 'Stopped before training began: the model trained before is kept.' : 'Stopped before training began: nothing was trained.');
+        return;
+      }
       set((s) => ({ training: { ...s.training, status: summary.stopped ? 'stopped' : 'trained', summary } }));
       if (summary.saveError) notify('error', `The model is trained and works now, but it was not saved (${summary.saveError}): it will be gone after a reload.`);
     } catch (error) {

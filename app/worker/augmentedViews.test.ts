@@ -72,6 +72,14 @@ describe('augmented views in the worker', () => {
     expect(await ensureViews(again, ['a'], { ...augment, flip: false }, undefined, store)).toEqual({ computed: 3, loaded: 0 });
     expect(viewName({ ...augment, flip: false }, 0)).toBe('aug-crop+rotate+colour-0');
 
+    // Stopped (Stop pressed while training prepares them): no view is made; the next call makes them.
+    const stopped = newSession();
+    originalsRead = [];
+    expect(await ensureViews(stopped, ids, { ...augment, views: 6 }, undefined, store, () => true)).toEqual({ computed: 0, loaded: 0 });
+    expect(originalsRead).toEqual([]);
+    expect(await ensureViews(stopped, ids, { ...augment, views: 6 }, undefined, store, () => false)).toEqual({ computed: 3, loaded: 15 });
+    dropViews(stopped);
+
     forgetViews(again, ['a']);
     expect(again.views?.rows.has('a')).toBe(false);
     dropViews(s);

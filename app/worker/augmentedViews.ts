@@ -61,6 +61,7 @@ export async function ensureViews(
   augment: AugmentSettings,
   onProgress?: (done: number, total: number) => void,
   store: ViewStore = browserStore(s),
+  shouldStop?: () => boolean,
 ): Promise<EnsureResult> {
   const k = augment.views;
   if (!Number.isInteger(k) || k < 1 || k > AUGMENT_LIMITS.maxViews) throw new Error(`Use 0 to ${AUGMENT_LIMITS.maxViews} augmented views, not ${k}.`);
@@ -77,6 +78,8 @@ export async function ensureViews(
   const result: EnsureResult = { computed: 0, loaded: 0 };
   const dim = spec.featureDim;
   for (let start = 0; start < missing.length; start += 16) {
+    // Stopped: the views made so far are kept (and saved); the others are made next time.
+    if (shouldStop?.()) break;
     const batchIds = missing.slice(start, start + 16);
     // 1. IndexedDB: the views an earlier session computed.
     if (s.persist) {

@@ -70,10 +70,11 @@ async function addOwed(s: Session, loaded: Owed[]): Promise<void> {
 /**
  * Computes every mirror still owed (a job that needs them all calls it inside its own exclusive job),
  * a batch at a time, the next batch's originals decoded while this one is embedded, with
- * `onProgress(done, total)` before the first and after each batch. Returns how many it computed.
+ * `onProgress(done, total)` before the first and after each batch. Returns how many it computed;
+ * once `shouldStop()` says so it ends before the next batch, the rest still owed.
  * Throws, naming the image, when one's original is not stored.
  */
-export async function ensureMirrors(s: Session, onProgress?: (done: number, total: number) => void): Promise<number> {
+export async function ensureMirrors(s: Session, onProgress?: (done: number, total: number) => void, shouldStop?: () => boolean): Promise<number> {
   const owed = s.cache.missingMirrors();
   if (owed.length === 0) return 0;
   onProgress?.(0, owed.length);
@@ -82,6 +83,11 @@ export async function ensureMirrors(s: Session, onProgress?: (done: number, tota
   let next = loadOwed(s, batches[0]);
   let done = 0;
   for (let k = 0; k < batches.length; k++) {
+    if (shouldStop?.()) {
+      // Stopped between batches: those computed are kept (and saved); the rest stay owed.
+      await next.catch(() => undefined);
+      return done;
+    }
     const loaded = await next;
     if (k + 1 < batches.length) next = loadOwed(s, batches[k + 1]);
     const found = new Set(loaded.map((o) => o.id));

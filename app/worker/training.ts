@@ -31,8 +31,10 @@ function describe(s: Session, head: tf.LayersModel, request: TrainRequest, start
 /**
  * Trains a new head on the cached embeddings. Only the head's variables reach the optimizer.
  * The new head is live once trained even if saving it fails: the summary then says `saved: false`.
+ * Null when stopped before training began (while the mirrors still owed or the augmented views were
+ * prepared): nothing is trained, and the model trained before, if any, still predicts.
  */
-export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => void): Promise<TrainSummary> {
+export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => void): Promise<TrainSummary | null> {
   stopRequested = false;
   return exclusive(async () => {
     const s = ready();
@@ -49,7 +51,9 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
     if (blocks > 0) await loadTwin(s);
     // Mirrors still owed (computed behind the ingest) are computed first, with progress, when training uses them.
     const mirrors = s.cache.mirrored && (settings.mirrorAugment || settings.testTimeFlip);
-    if (mirrors) await ensureMirrors(s, (done, total) => onEpoch?.({ phase: 'mirrors', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - started }));
+    const stopping = () => stopRequested;
+    if (mirrors) await ensureMirrors(s, (done, total) => onEpoch?.({ phase: 'mirrors', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - started }), stopping);
+    if (stopRequested) return null;
     const plain = s.cache.matrix();
     const mirrored = mirrors ? s.cache.mirrorMatrix() : undefined;
     // Augmented views: each image's K views, prepared once ever (augmentedViews.ts), beside the mirror.
@@ -61,7 +65,8 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
       const preparing = performance.now();
       const report = (done: number, total: number) =>
         onEpoch?.({ phase: 'views', epoch: done, epochs: total, loss: NaN, accuracy: NaN, valLoss: null, valAccuracy: null, ms: performance.now() - preparing });
-      const { computed, loaded } = await ensureViews(s, ids, augment, report);
+      const { computed, loaded } = await ensureViews(s, ids, augment, report, undefined, stopping);
+      if (stopRequested) return null;
       augmented = augmentedFor(s, ids, rows, augment.views);
       augmentedInfo = {
         views: augment.views, kinds: kindsOf(augment), images: ids.length, computed, loaded,
