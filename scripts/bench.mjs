@@ -264,6 +264,7 @@ async function measureInPage(page, count, seconds) {
     const worker = hs.worker();
     await worker.benchBare(1, 4);
     const batch1Ms = 1000 / (await worker.benchBare(1, 16));
+    const kernels = await worker.benchKernels();
     const files = await window.__benchImages(count);
     const ids = [hs.commands.addClass(), hs.commands.addClass(), hs.commands.addClass()];
     let started = performance.now();
@@ -278,7 +279,7 @@ async function measureInPage(page, count, seconds) {
     started = performance.now();
     await hs.commands.train();
     const training = hs.state().training;
-    return { batch1Ms, ingestImgPerSec, mirrorsBehindMs, ingested, trainMs: performance.now() - started, trained: training.status, trainError: training.error };
+    return { batch1Ms, ...kernels, ingestImgPerSec, mirrorsBehindMs, ingested, trainMs: performance.now() - started, trained: training.status, trainError: training.error };
   }, count);
   if (r.ingested !== count || r.trained !== 'trained') throw new Error(`ingested ${r.ingested}/${count}, training ${r.trained}: ${r.trainError}`);
   await page.getByTestId('live-start').click();
@@ -345,7 +346,7 @@ async function measureThreads(count, rounds, seconds, threadedCount) {
     const mid = sorted.length / 2;
     return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
   };
-  const keys = ['batch1Ms', 'cameraFps', 'ingestImgPerSec', 'mirrorsBehindMs', 'trainMs', 'firstVisitMs', 'returnVisitMs'];
+  const keys = ['batch1Ms', 'hiddenMatMulUs', 'outputMatMulUs', 'biasAddUs', 'stepUs', 'cameraFps', 'ingestImgPerSec', 'mirrorsBehindMs', 'trainMs', 'firstVisitMs', 'returnVisitMs'];
   const side = (list) => ({ wasmThreads: list[0].wasmThreads, ...Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]))])) });
   const single = side(runs.single);
   const threaded = side(runs.threaded);
@@ -362,6 +363,10 @@ async function measureThreads(count, rounds, seconds, threadedCount) {
       ingest: threaded.ingestImgPerSec / single.ingestImgPerSec,
       mirrorsBehind: single.mirrorsBehindMs / threaded.mirrorsBehindMs,
       training: single.trainMs / threaded.trainMs,
+      hiddenMatMul: single.hiddenMatMulUs / threaded.hiddenMatMulUs,
+      outputMatMul: single.outputMatMulUs / threaded.outputMatMulUs,
+      biasAdd: single.biasAddUs / threaded.biasAddUs,
+      step: single.stepUs / threaded.stepUs,
       firstVisit: single.firstVisitMs / threaded.firstVisitMs,
       returnVisit: single.returnVisitMs / threaded.returnVisitMs,
     },
@@ -384,13 +389,17 @@ function printThreads(t) {
   console.log(row(`ingest img/s (${t.images} images)`, 'ingestImgPerSec', 1));
   console.log(row(`mirrors embedded behind, s after the ingest (${t.images} images)`, 'mirrorsBehindMs', 1, 1000));
   console.log(row(`training s (${t.images} images, default settings)`, 'trainMs', 1, 1000));
+  console.log(row('  its hidden layer\'s matMul, 16×1792 · 1792×100, µs', 'hiddenMatMulUs', 0));
+  console.log(row('  its output layer\'s matMul, 16×100 · 100×3, µs', 'outputMatMulUs', 1));
+  console.log(row('  its bias add, 16×100 + 100, µs', 'biasAddUs', 1));
+  console.log(row('  one training step (batch 16: forward, gradients, Adam), µs', 'stepUs', 0));
   console.log(row('first visit: s to "Model ready" (fresh profile, auto)', 'firstVisitMs', 1, 1000));
   console.log(row('return visit: s to "Model ready" (remembered backend, service worker)', 'returnVisitMs', 1, 1000));
   const loads = [...t.runs.single, ...t.runs.threaded].map((r) => r.uptime.load1);
   console.log(`(median of ${t.rounds} round(s) per side, alternating; 1-min load average ${Math.min(...loads)}–${Math.max(...loads)} on ${t.runs.single[0].uptime.cores} cores during the runs)`);
 }
 
-const SPEEDUP_OF = { batch1Ms: 'batch1', cameraFps: 'camera', ingestImgPerSec: 'ingest', mirrorsBehindMs: 'mirrorsBehind', trainMs: 'training', firstVisitMs: 'firstVisit', returnVisitMs: 'returnVisit' };
+const SPEEDUP_OF = { hiddenMatMulUs: 'hiddenMatMul', outputMatMulUs: 'outputMatMul', biasAddUs: 'biasAdd', stepUs: 'step', batch1Ms: 'batch1', cameraFps: 'camera', ingestImgPerSec: 'ingest', mirrorsBehindMs: 'mirrorsBehind', trainMs: 'training', firstVisitMs: 'firstVisit', returnVisitMs: 'returnVisit' };
 
 /**
  * `--litert`: bundles scripts/bench-litert.ts (the app's TypeScript: the TFLite writer, the backbone

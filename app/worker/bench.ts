@@ -68,3 +68,36 @@ export async function headEpochMs(loop: 'ours' | 'tm', n: number, dim: number, n
     if (!features.isDisposed) features.dispose();
   }
 }
+
+/** Microseconds per call of the head's kernels at one training batch (`npm run bench -- --threads`: how they scale with threads). */
+export interface KernelBench {
+  /** The hidden layer's matMul, [16, dim] · [dim, hidden]: the head's one large kernel. */
+  hiddenMatMulUs: number;
+  /** The output layer's matMul, [16, hidden] · [hidden, classes]. */
+  outputMatMulUs: number;
+  /** The hidden layer's bias add, [16, hidden] + [hidden]. */
+  biasAddUs: number;
+  /** One whole training step (forward, gradients, Adam) of the app's head loop, from its epoch time. */
+  stepUs: number;
+}
+
+/** Times each kernel over `calls` calls after a warm-up; wasm kernels run synchronously, so the loop times the work. */
+export async function kernelUs(dim: number, hidden: number, classes: number, calls = 500): Promise<KernelBench> {
+  const [x, w1, h, w2, b] = [[16, dim], [dim, hidden], [16, hidden], [hidden, classes], [hidden]].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 1));
+  const time = (kernel: () => tf.Tensor) => {
+    for (let i = 0; i < 20; i++) kernel().dispose();
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) kernel().dispose();
+    return ((performance.now() - started) * 1000) / calls;
+  };
+  try {
+    const hiddenMatMulUs = time(() => tf.matMul(x as tf.Tensor2D, w1 as tf.Tensor2D));
+    const outputMatMulUs = time(() => tf.matMul(h as tf.Tensor2D, w2 as tf.Tensor2D));
+    const biasAddUs = time(() => tf.add(h, b));
+    const n = 640;
+    const { epochMs } = await headEpochMs('ours', n, dim, classes, 5);
+    return { hiddenMatMulUs, outputMatMulUs, biasAddUs, stepUs: (epochMs * 1000) / Math.ceil(n / DEFAULT_HEAD_SETTINGS.batchSize) };
+  } finally {
+    tf.dispose([x, w1, h, w2, b]);
+  }
+}

@@ -6,7 +6,7 @@ import { EMBED_BATCH } from '../ml/backbones';
 import { pixelsToBatch } from '../ml/preprocess';
 import type { Backbone } from '../ml/backbone';
 import type { DecodedImage } from './decode';
-import { bareThroughput, headEpochMs, type HeadBench } from './bench';
+import { bareThroughput, headEpochMs, kernelUs, type HeadBench, type KernelBench } from './bench';
 import { fineTuneBench, type FineTuneBench } from './fineTuneBench';
 import { evalFineTune, type FineTuneEvalRequest } from './fineTuneEval';
 import { decode, embedBothViews, exclusive, ready, toBatch } from './session';
@@ -51,6 +51,11 @@ export const benchApi = {
   /** `npm run bench`: images/s of the bare backbone on pre-made tensors. */
   benchBare(batch: number, images: number): Promise<number> {
     return exclusive(() => bareThroughput(ready().backbone, batch, images));
+  },
+
+  /** `npm run bench -- --threads`: µs per call of the head's kernels and of one training step, 3 classes. */
+  benchKernels(): Promise<KernelBench> {
+    return exclusive(() => kernelUs(ready().cache.dim, DEFAULT_HEAD_SETTINGS.hiddenUnits, 3));
   },
 
   /** `npm run bench`: ms per epoch of the app's head loop ('ours') or the Teachable-Machine-style one ('tm'). */
