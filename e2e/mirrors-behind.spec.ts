@@ -30,7 +30,7 @@ test('Train pressed right after adding images first finishes their mirrors, then
   expect(await app.memory()).toMatchObject({ cachedEmbeddings: 10, embeddingsComputed: 0, mirrorsComputed: 0, mirrorsOwed: 0 });
 });
 
-test('mirrors are computed behind once the app is idle and saved; a reload before they are done loses nothing', async ({ app }) => {
+test('mirrors are computed behind once the app is idle and saved; a reload before they are done loses nothing', async ({ app, page }) => {
   await app.open();
   await app.addClass('vehicle');
   // Reloaded as soon as the images show: their mirrors may not be computed yet.
@@ -40,7 +40,14 @@ test('mirrors are computed behind once the app is idle and saved; a reload befor
   // The images come back from storage as seen; the mirrors still owed are computed behind, each once.
   expect(await app.memory()).toMatchObject({ cachedEmbeddings: 6, embeddingsComputed: 0 });
   await expect.poll(async () => (await app.memory())?.mirrorsOwed, { timeout: 60_000 }).toBe(0);
-  expect((await app.memory())?.mirrorsComputed).toBeLessThanOrEqual(6);
+  const computed = (await app.memory())?.mirrorsComputed;
+  expect(computed).toBeLessThanOrEqual(6);
+  // Under the hood follows them with no click: nothing still to compute once they are done.
+  await page.getByTestId('under-the-hood').locator('summary').click();
+  const cache = page.getByTestId('embedding-cache');
+  await expect(cache).toContainText(`6 images`);
+  await expect(cache).toContainText(`mirrored: ${computed} computed so far`);
+  await expect(cache).not.toContainText('still to compute');
 
   // Once computed behind they are saved: the next reload computes nothing.
   await app.reload();

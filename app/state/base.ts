@@ -32,10 +32,24 @@ export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads the worker's memory figures; informative only, so a dead worker just leaves them as they were. */
+/** How often the memory figures are read again while mirrors are still owed (they are computed behind, unasked). */
+export const MIRRORS_WATCH_MS = 2000;
+let mirrorsWatch: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Reads the worker's memory figures; informative only, so a dead worker just leaves them as they were.
+ * While mirrors are still owed they are read again every MIRRORS_WATCH_MS, so Under the hood counts
+ * them down as the worker computes them behind, and stops reading once none is owed.
+ */
 export async function refreshMemory(): Promise<void> {
   try {
-    set({ memory: await workerApi().memory() });
+    const memory = await workerApi().memory();
+    set({ memory });
+    if (memory.mirrorsOwed > 0 && mirrorsWatch === null)
+      mirrorsWatch = setTimeout(() => {
+        mirrorsWatch = null;
+        void refreshMemory();
+      }, MIRRORS_WATCH_MS);
   } catch {
     // The crash handler tells the user about a dead worker.
   }

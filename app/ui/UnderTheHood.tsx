@@ -109,9 +109,11 @@ export function UnderTheHood() {
         >
           {summary && info ? mb(optimizerBytesIfAll(summary.optimizer.bytes, summary.params.trainable, summary.adapted ? summary.params.frozen : info.backbone.paramCount)) : '…'}
         </Figure>
-        <Figure term="Embedding cache" plain="Each picture is described once and the description kept, so training again is quick.">
+        <Figure term="Embedding cache" testId="embedding-cache" plain="Each picture is described once and the description kept, so training again is quick. Its mirror image is described too, a little later, so the model learns that left and right do not matter.">
           {memory
             ? `${n(memory.cachedEmbeddings)} images, ${mb(memory.cacheBytes)}; ${n(memory.embeddingsComputed)} backbone runs so far` +
+              `; mirrored: ${n(memory.mirrorsComputed)} computed so far` +
+              (memory.mirrorsOwed > 0 ? `, ${n(memory.mirrorsOwed)} still to compute (while the app is idle, or before training)` : '') +
               (memory.augmentedViews > 0 || memory.viewsComputed > 0 ? `; augmented views: ${n(memory.augmentedViews)} kept, ${mb(memory.augmentedBytes)}, ${n(memory.viewsComputed)} computed so far` : '') +
               (memory.cutActivations > 0 ? `; activations at the cut for adapting blocks: ${n(memory.cutActivations)} images, ${mb(memory.cutBytes)}, ${n(memory.cutsComputed)} computed so far` : '')
             : '…'}
