@@ -30,15 +30,23 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
     const settings = request.settings;
     const ids = rows.map((r) => s.cache.ids[r]);
     const augment = augmentOf(settings);
+    const folds = request.folds ?? LABEL_CHECK_FOLDS;
+    // Stopped while the mirrors or views were still being made: those made are kept, nothing is judged.
+    const stoppedBefore = (): LabelCheckResult => ({
+      classIds: request.classIds.slice(), suspects: [], flagged: 0, duplicates: [], duplicateCosine: DUPLICATE_COSINE,
+      folds, images: rows.length, ms: performance.now() - started, stopped: true,
+    });
+    const stopping = () => stopRequested;
     const mirrors = s.cache.mirrored && (settings.mirrorAugment || settings.testTimeFlip);
-    if (mirrors) await ensureMirrors(s, (done, total) => onProgress?.({ phase: 'mirrors', done, total }));
+    if (mirrors) await ensureMirrors(s, (done, total) => onProgress?.({ phase: 'mirrors', done, total }), stopping);
+    if (stopRequested) return stoppedBefore();
     let augmented: ReturnType<typeof augmentedFor> | undefined;
     if (augment.views > 0) {
-      await ensureViews(s, ids, augment, (done, total) => onProgress?.({ phase: 'views', done, total }));
+      await ensureViews(s, ids, augment, (done, total) => onProgress?.({ phase: 'views', done, total }), undefined, stopping);
+      if (stopRequested) return stoppedBefore();
       augmented = augmentedFor(s, ids, rows, augment.views);
     }
     const plain = s.cache.matrix();
-    const folds = request.folds ?? LABEL_CHECK_FOLDS;
     let oof: Awaited<ReturnType<typeof outOfFoldProbabilities>>;
     try {
       oof = await outOfFoldProbabilities({

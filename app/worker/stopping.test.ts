@@ -8,13 +8,14 @@ import { EmbeddingCache } from '../ml/embeddingCache';
 import { seededRandom } from '../ml/random';
 import { DEFAULT_HEAD_SETTINGS } from '../ml/settings';
 import { diskModel } from '../ml/testing';
+import { checkLabels, stopLabelCheck } from './labelCheck';
 import { keepMirrorPixels } from './mirrors';
 import type { EpochReport, TrainRequest } from './protocol';
 import { replaceSession, type Session } from './session';
 import { predict, stop, train } from './training';
 
-// The worker's training job on the wasm backend with the real backbone, no storage: Stop pressed while
-// the mirrors still owed are computed, before any training (app/worker/mirrors.ts, training.ts).
+// The worker's training and Check labels jobs on the wasm backend with the real backbone, no storage: Stop
+// pressed while the mirrors still owed are computed, before any head is trained (mirrors.ts, training.ts, labelCheck.ts).
 const spec = BACKBONES.mobilenet_v2_140;
 const size = spec.inputSize;
 const request: TrainRequest = { classIds: ['a', 'b'], settings: { ...DEFAULT_HEAD_SETTINGS, epochs: 2, hiddenUnits: 8, validationFraction: 0.25 } };
@@ -85,5 +86,21 @@ describe('Stop pressed while the mirrors still owed are computed, before trainin
     expect(s.mirrorsComputed - computed).toBe(20);
     expect(s.cache.missingMirrors()).toHaveLength(0);
     expect(phases).toContain('final');
+  }, 180_000);
+});
+
+describe('Stop pressed while Check labels finishes the mirrors still owed', () => {
+  it('judges nothing, says it stopped, and keeps the mirrors computed so far', async () => {
+    addImages('b', 20);
+    const computed = s.mirrorsComputed;
+    const result = await checkLabels({ classIds: ['a', 'b'], settings: request.settings }, (p) => p.phase === 'mirrors' && p.done > 0 && stopLabelCheck());
+    expect(result).toMatchObject({ stopped: true, suspects: [], flagged: 0, duplicates: [] });
+    expect(s.mirrorsComputed - computed).toBe(16);
+    expect(s.cache.missingMirrors()).toHaveLength(4);
+    // Not stopped: the rest are computed and every image is judged.
+    const full = await checkLabels({ classIds: ['a', 'b'], settings: request.settings, folds: 2 });
+    expect(full.stopped).toBe(false);
+    expect(full.suspects).toHaveLength(48);
+    expect(s.cache.missingMirrors()).toHaveLength(0);
   }, 180_000);
 });
