@@ -62,7 +62,8 @@ test('Stop while Train finishes the mirrors trains nothing: the model trained be
   const before = await page.evaluate(() => window.headstart?.state().training.summary?.trainMs);
   expect(await app.predict(images('test', 'face')[0])).toBe('face');
 
-  // Stop as soon as the page hears that the mirrors are being finished (the user pressing Stop then).
+  // Stop as soon as the page hears that the mirrors are being finished (the user pressing Stop then). Three
+  // mirrors are one batch, so the Stop lands as it ends (a Stop between batches: app/worker/stopping.test.ts).
   const stopped = page.evaluate(
     () =>
       new Promise<string>((resolve) => {
@@ -89,4 +90,30 @@ test('Stop while Train finishes the mirrors trains nothing: the model trained be
   await app.train();
   expect(await page.evaluate(() => window.headstart?.state().training.summary?.trainMs)).not.toBe(before);
   expect(await app.memory()).toMatchObject({ cachedEmbeddings: 9, mirrorsOwed: 0 });
+});
+
+test('a class deleted while Train finishes the mirrors cancels the training without claiming a Stop', async ({ app, page }) => {
+  await app.open();
+  await app.setUpClasses({ fruit: 2, face: 2, vehicle: 2 });
+  await app.setEpochs(10);
+  await app.train();
+  const deleted = page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const look = () => {
+          if (window.headstart?.state().training.history.at(-1)?.phase !== 'mirrors') return void setTimeout(look, 0);
+          const vehicle = window.headstart?.state().classes.find((c) => c.name === 'vehicle');
+          if (vehicle) void window.headstart?.commands.deleteClass(vehicle.id);
+          resolve();
+        };
+        look();
+      }),
+  );
+  await app.card(0).getByTestId('sample-input').setInputFiles(images('train', 'fruit').slice(2, 4));
+  await page.getByTestId('train-button').click();
+  await deleted;
+  await expect.poll(() => app.counts()).toEqual([['fruit', 4], ['face', 2]]);
+  await page.evaluate(() => window.headstart?.settled());
+  await expect(page.getByTestId('train-status')).toHaveText('Model trained (images changed since: train again)');
+  await expect(page.getByTestId('notice').filter({ hasText: 'Stopped before training began' })).toHaveCount(0);
 });

@@ -1,5 +1,6 @@
 /** Small helpers every command module shares. */
 import { workerApi } from '../worker/client';
+import type { MemoryInfo } from '../worker/protocol';
 import { storageProblem } from '../platform/db';
 import { storageEstimate } from '../platform/storage';
 import { twoClassesHaveImages, useStore, type HeadstartState, type Notice, type NoticeCause } from './store';
@@ -34,21 +35,45 @@ export function message(error: unknown): string {
 
 /** How often the memory figures are read again while mirrors are still owed (they are computed behind, unasked). */
 export const MIRRORS_WATCH_MS = 2000;
+/** Reads in a row that saw no mirror computed before the watch stops (the worker busy, or an original missing). */
+export const MIRRORS_WATCH_PATIENCE = 3;
+
+export interface MirrorsWatch {
+  owed: number;
+  computed: number;
+  /** Watch reads in a row that saw the same figures. */
+  unchanged: number;
+}
+
+/**
+ * After a read of the worker's figures (`watching`: one of the watch's own, not a command's): the watch's
+ * state and whether to read again. Again while mirrors are owed, unless MIRRORS_WATCH_PATIENCE watch reads in
+ * a row saw none computed; a command's read starts the count afresh.
+ */
+export function watchMirrors(prev: MirrorsWatch, memory: Pick<MemoryInfo, 'mirrorsOwed' | 'mirrorsComputed'>, watching: boolean): { watch: MirrorsWatch; again: boolean } {
+  const same = memory.mirrorsOwed === prev.owed && memory.mirrorsComputed === prev.computed;
+  const watch = { owed: memory.mirrorsOwed, computed: memory.mirrorsComputed, unchanged: watching && same ? prev.unchanged + 1 : 0 };
+  return { watch, again: memory.mirrorsOwed > 0 && watch.unchanged < MIRRORS_WATCH_PATIENCE };
+}
+
 let mirrorsWatch: ReturnType<typeof setTimeout> | null = null;
+let watched: MirrorsWatch = { owed: -1, computed: -1, unchanged: 0 };
 
 /**
  * Reads the worker's memory figures; informative only, so a dead worker just leaves them as they were.
- * While mirrors are still owed they are read again every MIRRORS_WATCH_MS, so Under the hood counts
- * them down as the worker computes them behind, and stops reading once none is owed.
+ * While mirrors are still owed they are read again every MIRRORS_WATCH_MS (watchMirrors), so Under the hood
+ * counts them down as the worker computes them behind.
  */
-export async function refreshMemory(): Promise<void> {
+export async function refreshMemory(watching = false): Promise<void> {
   try {
     const memory = await workerApi().memory();
     set({ memory });
-    if (memory.mirrorsOwed > 0 && mirrorsWatch === null)
+    const next = watchMirrors(watched, memory, watching);
+    watched = next.watch;
+    if (next.again && mirrorsWatch === null)
       mirrorsWatch = setTimeout(() => {
         mirrorsWatch = null;
-        void refreshMemory();
+        void refreshMemory(true);
       }, MIRRORS_WATCH_MS);
   } catch {
     // The crash handler tells the user about a dead worker.

@@ -44,7 +44,8 @@ export interface HeadstartState {
   activeClassId: string | null;
   model: { status: 'loading' | 'ready' | 'error'; info: ModelInfo | null; error: string | null };
   ingest: IngestProgress | null;
-  training: { status: TrainingStatus; history: EpochReport[]; summary: TrainSummary | null; error: string | null; stale: boolean };
+  /** `stoppedBefore`: the last Train was stopped before it trained anything, and this is the state from before it. */
+  training: { status: TrainingStatus; history: EpochReport[]; summary: TrainSummary | null; error: string | null; stale: boolean; stoppedBefore?: boolean };
   settings: HeadSettings;
   prediction: { status: 'idle' | 'running' | 'done' | 'error'; scores: ClassScore[]; imageUrl: string | null; error: string | null };
   memory: MemoryInfo | null;

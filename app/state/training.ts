@@ -34,8 +34,9 @@ export function train(): Promise<void> {
       );
       if (!summary) {
         // Stopped while the mirrors or views were prepared: nothing was trained, the model before is kept.
-        set({ training: { ...before, status: before.summary ? (before.summary.stopped ? 'stopped' : 'trained') : 'idle', error: null } });
-        notify('info', before.summary ? 'Stopped before training began: the model trained before is kept.' : 'Stopped before training began: nothing was trained.');
+        set({ training: { ...before, status: before.summary ? (before.summary.stopped ? 'stopped' : 'trained') : 'idle', error: null, stoppedBefore: true } });
+        // Said only to a user who pressed Stop: a cancel (a class deleted, the project left) says its own.
+        if (!signal.aborted) notify('info', before.summary ? 'Stopped before training began: the model trained before is kept.' : 'Stopped before training began: nothing was trained.');
         return;
       }
       set((s) => ({ training: { ...s.training, status: summary.stopped ? 'stopped' : 'trained', summary } }));

@@ -27,6 +27,8 @@ export function announcement(s: HeadstartState, prev: HeadstartState, threshold:
     return `${last.phase === 'final' ? 'Final fit' : 'Training'}: epoch ${last.epoch} of ${last.epochs}.`;
   }
   if (prev.training.status === 'training') {
+    // Nothing was trained: the notice saying so is read out (Notices is a live region); the old result is not news.
+    if (t.stoppedBefore) return null;
     const m = t.summary?.metrics;
     if (t.status === 'error') return `Training failed: ${t.error}`;
     if (!m) return 'Training finished.';
