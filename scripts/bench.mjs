@@ -392,7 +392,7 @@ function printThreads(t) {
   console.log(row('  its hidden layer\'s matMul, 16×1792 · 1792×100, µs', 'hiddenMatMulUs', 0));
   console.log(row('  its output layer\'s matMul, 16×100 · 100×3, µs', 'outputMatMulUs', 1));
   console.log(row('  its bias add, 16×100 + 100, µs', 'biasAddUs', 1));
-  console.log(row('  one training step (batch 16: forward, gradients, Adam), µs', 'stepUs', 0));
+  console.log(row("  one training step (batch 16: an epoch's time over its steps), µs", 'stepUs', 0));
   console.log(row('first visit: s to "Model ready" (fresh profile, auto)', 'firstVisitMs', 1, 1000));
   console.log(row('return visit: s to "Model ready" (remembered backend, service worker)', 'returnVisitMs', 1, 1000));
   const loads = [...t.runs.single, ...t.runs.threaded].map((r) => r.uptime.load1);

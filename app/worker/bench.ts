@@ -77,7 +77,7 @@ export interface KernelBench {
   outputMatMulUs: number;
   /** The hidden layer's bias add, [16, hidden] + [hidden]. */
   biasAddUs: number;
-  /** One whole training step (forward, gradients, Adam) of the app's head loop, from its epoch time. */
+  /** One training step of the app's head loop: an epoch's time (forward, gradients, Adam, the shuffle, the loss read back) over its steps. */
   stepUs: number;
 }
 
