@@ -15,6 +15,9 @@ test('?threads=N runs the threaded build: its thread count, and an image embedde
   await app.setUpClasses({ fruit: 3, vehicle: 3 });
   await app.train();
   expect(await app.predict(images('test', 'vehicle')[0])).toBe('vehicle');
+  // The head trained single-threaded in a worker of its own (app/worker/fitElsewhere.ts).
+  await page.getByTestId('under-the-hood').locator('summary').click();
+  await expect(page.getByTestId('trained-apart')).toHaveText(`wasm, 1 thread, in a worker of its own (the backbone runs ${threads} threads)`);
 });
 
 test('by default one thread per core: threaded on 2 cores, saying so', async ({ app, page }) => {
@@ -25,10 +28,15 @@ test('by default one thread per core: threaded on 2 cores, saying so', async ({ 
   await expect(page.locator('.backend-reason')).toContainText(expected);
 });
 
-test('?threads=1 forces the single-threaded build and says so', async ({ app, page }) => {
+test('?threads=1 forces the single-threaded build and says so; the head trains in the same worker', async ({ app, page }) => {
   await app.open('?backend=wasm&threads=1');
   await expect(app.backend()).toHaveText('wasm');
   await expect(page.locator('.backend-reason')).toContainText('wasm, 1 thread: forced by ?threads=1');
+  await app.setUpClasses({ fruit: 2, vehicle: 2 });
+  await app.train();
+  await page.getByTestId('under-the-hood').locator('summary').click();
+  await expect(page.getByTestId('trainable-params')).not.toHaveText('train to see');
+  await expect(page.getByTestId('trained-apart')).toHaveCount(0);
 });
 
 // The threaded build's start can stall for good (Firefox ESR under WebDriver BiDi blocked in `new Worker()`

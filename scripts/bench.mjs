@@ -279,7 +279,7 @@ async function measureInPage(page, count, seconds) {
     started = performance.now();
     await hs.commands.train();
     const training = hs.state().training;
-    return { batch1Ms, ...kernels, ingestImgPerSec, mirrorsBehindMs, ingested, trainMs: performance.now() - started, trained: training.status, trainError: training.error };
+    return { batch1Ms, ...kernels, ingestImgPerSec, mirrorsBehindMs, ingested, trainMs: performance.now() - started, trained: training.status, trainError: training.error, trainedApart: training.summary?.trainedApart ?? false };
   }, count);
   if (r.ingested !== count || r.trained !== 'trained') throw new Error(`ingested ${r.ingested}/${count}, training ${r.trained}: ${r.trainError}`);
   await page.getByTestId('live-start').click();
@@ -347,7 +347,7 @@ async function measureThreads(count, rounds, seconds, threadedCount) {
     return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
   };
   const keys = ['batch1Ms', 'hiddenMatMulUs', 'outputMatMulUs', 'biasAddUs', 'stepUs', 'cameraFps', 'ingestImgPerSec', 'mirrorsBehindMs', 'trainMs', 'firstVisitMs', 'returnVisitMs'];
-  const side = (list) => ({ wasmThreads: list[0].wasmThreads, ...Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]))])) });
+  const side = (list) => ({ wasmThreads: list[0].wasmThreads, trainedApart: list.every((r) => r.trainedApart), ...Object.fromEntries(keys.map((k) => [k, median(list.map((r) => r[k]))])) });
   const single = side(runs.single);
   const threaded = side(runs.threaded);
   return {
@@ -389,12 +389,13 @@ function printThreads(t) {
   console.log(row(`ingest img/s (${t.images} images)`, 'ingestImgPerSec', 1));
   console.log(row(`mirrors embedded behind, s after the ingest (${t.images} images)`, 'mirrorsBehindMs', 1, 1000));
   console.log(row(`training s (${t.images} images, default settings)`, 'trainMs', 1, 1000));
-  console.log(row('  its hidden layer\'s matMul, 16×1792 · 1792×100, µs', 'hiddenMatMulUs', 0));
-  console.log(row('  its output layer\'s matMul, 16×100 · 100×3, µs', 'outputMatMulUs', 1));
-  console.log(row('  its bias add, 16×100 + 100, µs', 'biasAddUs', 1));
-  console.log(row("  one training step (batch 16: an epoch's time over its steps), µs", 'stepUs', 0));
+  console.log(row("  in the model's worker, a head's hidden matMul, 16×1792 · 1792×100, µs", 'hiddenMatMulUs', 0));
+  console.log(row("  in the model's worker, a head's output matMul, 16×100 · 100×3, µs", 'outputMatMulUs', 1));
+  console.log(row("  in the model's worker, a head's bias add, 16×100 + 100, µs", 'biasAddUs', 1));
+  console.log(row("  in the model's worker, one head training step (batch 16: an epoch's time over its steps), µs", 'stepUs', 0));
   console.log(row('first visit: s to "Model ready" (fresh profile, auto)', 'firstVisitMs', 1, 1000));
   console.log(row('return visit: s to "Model ready" (remembered backend, service worker)', 'returnVisitMs', 1, 1000));
+  console.log(`(heads trained in the fit worker, single-threaded: 1 thread ${t.single.trainedApart ? 'yes' : 'no'}, ${t.threaded.wasmThreads} threads ${t.threaded.trainedApart ? 'yes' : 'no'})`);
   const loads = [...t.runs.single, ...t.runs.threaded].map((r) => r.uptime.load1);
   console.log(`(median of ${t.rounds} round(s) per side, alternating; 1-min load average ${Math.min(...loads)}–${Math.max(...loads)} on ${t.runs.single[0].uptime.cores} cores during the runs)`);
 }

@@ -92,6 +92,15 @@ export function UnderTheHood() {
             {`${summary.augmented.views} per image (${summary.augmented.kinds.join(', ') || 'unchanged'}) for ${n(summary.augmented.images)} images: ${n(summary.augmented.images * summary.augmented.views)} embeddings, ${mb(summary.augmented.bytes)}; ${n(summary.augmented.computed)} computed for this training in ${(summary.augmented.ms / 1000).toFixed(1)} s, ${n(summary.augmented.loaded)} read back from storage`}
           </Figure>
         )}
+        {summary?.trainedApart && (
+          <Figure
+            term="Head trained on"
+            testId="trained-apart"
+            plain="The head's training is many small steps, and splitting each over several threads costs more than it saves; so it ran on one thread of its own, while the backbone keeps every thread."
+          >
+            {`wasm, 1 thread, in a worker of its own (the backbone runs ${choice?.wasmThreads ?? 'several'} threads)`}
+          </Figure>
+        )}
         <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">
           {summary ? n(summary.params.trainable) : 'train to see'}
         </Figure>

@@ -10,7 +10,8 @@ import { embeddingKey, embeddingRows, getEmbeddings, putEmbeddings } from '../pl
 import type { DecodedImage } from './decode';
 import type { IngestBatch, SampleInput, SampleResult } from './protocol';
 import { forgetMirrorPixels, keepMirrorPixels, mirrorsBehind } from './mirrors';
-import { decode, embedDecoded, exclusive, forgetCuts, forgetViews, originalsOf, ready, yieldToEvents, type Session } from './session';
+import { currentSession, decode, embedDecoded, exclusive, forgetCuts, forgetViews, originalsOf, ready, yieldToEvents, type Session } from './session';
+import { warmFitWorker } from './fitElsewhere';
 
 /** An image's stored embeddings: as seen, and mirrored left-right when that was saved too. */
 interface Views {
@@ -205,8 +206,12 @@ export function ingest(jobId: string, samples: SampleInput[], onBatch?: (batch: 
     await last;
     await Promise.all(saving);
   });
-  // The mirrors of what was added are computed once the worker is idle.
-  const behind = () => mirrorsBehind(true);
+  // The mirrors of what was added are computed once the worker is idle; heads will train soon.
+  const behind = () => {
+    mirrorsBehind(true);
+    const s = currentSession();
+    if (s) warmFitWorker(s.baseUrl);
+  };
   run.then(behind, behind);
   return run;
 }

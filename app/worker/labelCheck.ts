@@ -6,7 +6,8 @@
  * Head only: adapted blocks, if any, are not used here (they would need every fold's blocks adapted too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, outOfFoldProbabilities, rankLabelIssues } from '../ml/labelCheck';
+import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, outOfFoldProbabilities, rankLabelIssues, type OutOfFoldOptions } from '../ml/labelCheck';
+import { outOfFoldElsewhere, trainsElsewhere } from './fitElsewhere';
 import { augmentedFor, augmentOf, ensureViews } from './augmentedViews';
 import { ensureMirrors } from './mirrors';
 import type { LabelCheckProgress, LabelCheckRequest, LabelCheckResult } from './protocol';
@@ -49,7 +50,7 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
     const plain = s.cache.matrix();
     let oof: Awaited<ReturnType<typeof outOfFoldProbabilities>>;
     try {
-      oof = await outOfFoldProbabilities({
+      const options: OutOfFoldOptions = {
         plain,
         mirrored: mirrors ? s.cache.mirrorMatrix() : undefined,
         augmented,
@@ -61,7 +62,9 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
         onProgress: (done, total) => onProgress?.({ phase: 'folds', done, total }),
         shouldStop: () => stopRequested,
         yieldToEvents,
-      });
+      };
+      // On threaded wasm the heads train single-threaded in a worker of their own (fitElsewhere.ts).
+      oof = await (trainsElsewhere() ? outOfFoldElsewhere(options, s.baseUrl) : outOfFoldProbabilities(options));
     } finally {
       augmented?.matrix.dispose();
     }

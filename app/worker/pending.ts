@@ -37,6 +37,11 @@ export class PendingCalls {
     calls.forEach((redo) => redo());
   }
 
+  /** Whether the worker has died (every call now goes to its onDeath). */
+  get died(): boolean {
+    return this.dead;
+  }
+
   get size(): number {
     return this.pending.size;
   }

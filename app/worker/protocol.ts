@@ -128,6 +128,8 @@ export interface TrainSummary {
   trainMs: number;
   /** Whether predictions average each image and its mirror (settings.testTimeFlip when trained). */
   testTimeFlip: boolean;
+  /** The head trained single-threaded in a worker of its own, because wasm runs threaded here (fitElsewhere.ts); absent in heads saved before. */
+  trainedApart?: boolean;
   /**
    * Set when the last blocks were adapted with the head: how many, the backbone parts that trained
    * (as Under the hood names them), the fine-tuning's epochs and time, and the cut-point cache's bytes.

@@ -213,14 +213,7 @@ export function idleMs(): number {
   return jobs > 0 ? 0 : performance.now() - lastAsked;
 }
 
-const channel = new MessageChannel();
-/** Lets queued messages (such as stop() or cancel()) run between batches. */
-export function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => {
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
+export { yieldToEvents } from './yieldToEvents';
 
 /** The decoded images as one float batch [n, size, size, 3]. */
 export function toBatch(backbone: Backbone, images: ModelInput[]): tf.Tensor4D {

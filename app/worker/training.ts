@@ -1,6 +1,7 @@
 /** Training a new head on the cached embeddings, stopping it, and predicting with it. */
 import * as tf from '@tensorflow/tfjs';
-import { fitHead } from '../ml/fit';
+import { fitHead, type FitOptions } from '../ml/fit';
+import { fitHeadElsewhere, trainsElsewhere } from './fitElsewhere';
 import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { disposeBlocks } from '../ml/blocks';
@@ -73,17 +74,19 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
         ms: performance.now() - preparing, bytes: viewBytes(ids.length, augment.views, s.cache.dim),
       };
     }
-    let fit: Awaited<ReturnType<typeof fitHead>>;
+    let fit: Awaited<ReturnType<typeof fitHeadElsewhere>>;
     let tuned: AdaptResult | null = null;
     try {
-      fit = await fitHead({
+      const options: FitOptions = {
         plain, mirrored, augmented, rows, labels, numClasses,
         // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
         settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
         onEpoch,
         shouldStop: () => stopRequested,
         yieldToEvents,
-      });
+      };
+      // On threaded wasm the head trains single-threaded in a worker of its own (fitElsewhere.ts).
+      fit = await (trainsElsewhere() ? fitHeadElsewhere(options, s.baseUrl) : fitHead(options).then((f) => ({ ...f, apart: false })));
       if (blocks > 0 && !fit.outcome.stopped) {
         tuned = await adaptBlocks(s, {
           blocks, labels, numClasses, settings, fit, plain, mirrored, rows, augmented,
@@ -115,6 +118,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
       measured: measuredImages,
       optimizer: (tuned?.adapted && tuned.tuned?.optimizer) || outcome.optimizer,
       testTimeFlip: fit.testTimeFlip,
+      trainedApart: fit.apart,
       saveError: null,
       ...describe(s, head, request, started),
     };
