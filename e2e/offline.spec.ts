@@ -24,6 +24,9 @@ test('after the first visit everything works offline: load, add images, train, p
   expect(await page.evaluate(() => fetch(`/not-cached-${Date.now()}`).then(() => 'fetched', () => 'failed'))).toBe('failed');
 
   await ingestTrainPredict(app);
+  // On threaded wasm the head trained in the fit worker, whose script came from the cache too.
+  const choice = await page.evaluate(() => window.headstart?.state().model.info?.choice);
+  if (choice?.backend === 'wasm' && (choice.wasmThreads ?? 1) > 1) expect(await page.evaluate(() => window.headstart?.state().training.summary?.trainedApart)).toBe(true);
   // Page, worker, WASM and model all came out of the service worker's cache.
   const served = responses.filter((r) => !local(r.url()));
   expect(served.map((r) => r.url())).toEqual(expect.arrayContaining([expect.stringMatching(/\/models\/.+\/weights\.bin$/), expect.stringMatching(/\.wasm$/)]));

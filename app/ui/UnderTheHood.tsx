@@ -98,7 +98,7 @@ export function UnderTheHood() {
             testId="trained-apart"
             plain="The head's training is many small steps, and splitting each over several threads costs more than it saves; so it ran on one thread of its own, while the backbone keeps every thread."
           >
-            {`wasm, 1 thread, in a worker of its own (the backbone runs ${choice?.wasmThreads ?? 'several'} threads)`}
+            wasm, 1 thread, in a worker of its own
           </Figure>
         )}
         <Figure term="Trainable parameters" testId="trainable-params" plain="The only numbers your training adjusts: far fewer, which is why it takes seconds.">

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
  * The fit worker (fitElsewhere.ts): trains heads (fitHead, outOfFoldProbabilities) on TF.js's single-threaded wasm build,
- * for an ML worker whose wasm runs threaded. It holds nothing between calls: each call's embeddings
- * come in, the head's weights go out, and every tensor is freed.
+ * for an ML worker whose wasm runs threaded. It keeps no tensor between calls: each call's embeddings
+ * come in, the head's weights go out, and every tensor is freed (its wasm memory stays at the largest call's size).
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

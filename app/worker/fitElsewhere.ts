@@ -3,7 +3,7 @@
  * threaded. TF.js has one XNNPACK pool per backend, sized once, and it spreads every kernel over its
  * threads; a head's step is ~79 small kernels that lose more to the hand-offs than they gain (on 2 cores
  * a bias add 4.8 µs at 1 thread, 11.0 µs at 2; a step 0.83×; training 0.78–0.96×: docs/benchmarks.md).
- * So the embeddings are copied to the fit worker (fitWorker.ts), which runs fitHead on TF.js's
+ * So the embeddings are copied to the fit worker (fit.worker.ts), which runs fitHead on TF.js's
  * single-threaded wasm build, and the head comes back as its weights. Everything else (embedding,
  * prediction, adapting blocks) stays threaded in the ML worker. If the fit worker cannot start or dies,
  * heads are trained here again.
@@ -13,10 +13,11 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as Comlink from 'comlink';
 import { fitHead, type FitOptions, type FitResult } from '../ml/fit';
 import { outOfFoldProbabilities, type OutOfFoldOptions, type OutOfFoldResult } from '../ml/labelCheck';
-import { createHead } from '../ml/head';
+import { createHead, type EpochReport } from '../ml/head';
 import type { HeadSettings } from '../ml/settings';
 import type { FitWorkerApi } from './fit.worker';
 import { PendingCalls } from './pending';
+import { THREADS_START_TIMEOUT_MS } from './wasmThreads';
 
 /** What the fit worker gets: the options with the matrices as row-major floats and no callbacks. */
 export interface FitRequest {
@@ -47,17 +48,34 @@ export function trainsElsewhere(): boolean {
   return tf.getBackend() === 'wasm' && getThreadsCount() > 1 && typeof Worker === 'function' && !calls.died;
 }
 
-/** The fit worker, started once (its wasm loaded from `baseUrl`); null when it cannot start. */
+/** How long the fit worker may take to start (TF.js and the wasm build loaded) before heads train here instead. */
+const START_TIMEOUT_MS = THREADS_START_TIMEOUT_MS;
+
+/**
+ * The fit worker, started once (its wasm loaded from `baseUrl`); null when it cannot start, or not within
+ * START_TIMEOUT_MS. A worker that fails, at its start or later, is ended, and heads train here from then on.
+ */
 function fitWorker(baseUrl: string): Promise<Comlink.Remote<FitWorkerApi> | null> {
   remote ??= (async () => {
+    let worker: Worker | null = null;
+    const end = () => {
+      worker?.terminate();
+      calls.die();
+    };
     try {
-      const worker = new Worker(new URL('./fit.worker.ts', import.meta.url), { type: 'module', name: 'headstart-fit' });
-      worker.addEventListener('error', () => calls.die(), { once: true });
+      worker = new Worker(new URL('./fit.worker.ts', import.meta.url), { type: 'module', name: 'headstart-fit' });
+      worker.addEventListener('error', end, { once: true });
       const api = Comlink.wrap<FitWorkerApi>(worker);
-      await calls.track(() => api.start(baseUrl), () => Promise.reject(new Error('the fit worker stopped')));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the fit worker did not start')), START_TIMEOUT_MS)));
+      try {
+        await Promise.race([calls.track(() => api.start(baseUrl), () => Promise.reject(new Error('the fit worker stopped'))), late]);
+      } finally {
+        clearTimeout(timer);
+      }
       return api;
     } catch {
-      calls.die();
+      end();
       return null;
     }
   })();
@@ -86,7 +104,12 @@ async function request(options: Shared): Promise<{ request: FitRequest; buffers:
 /** The answer's head, built and given its trained weights here. */
 function headOf(answer: FitAnswer, dim: number, numClasses: number, settings: HeadSettings): tf.LayersModel {
   const head = createHead(dim, numClasses, settings);
-  tf.tidy(() => head.setWeights(answer.weights.map((w) => tf.tensor(w.values, w.shape))));
+  try {
+    tf.tidy(() => head.setWeights(answer.weights.map((w) => tf.tensor(w.values, w.shape))));
+  } catch (error) {
+    head.dispose();
+    throw error;
+  }
   return head;
 }
 
@@ -100,8 +123,10 @@ type Shared = Pick<FitOptions, 'plain' | 'mirrored' | 'augmented' | 'rows' | 'la
  */
 async function elsewhere<T>(options: Shared, baseUrl: string, job: (api: Comlink.Remote<FitWorkerApi>, req: FitRequest) => Promise<T>, here: () => Promise<T>): Promise<T> {
   const api = await fitWorker(baseUrl);
-  if (!api) return here();
+  // Stopped while the fit worker started or the embeddings were copied: here, it stops after one batch.
+  if (!api || options.shouldStop?.()) return here();
   const { request: req, buffers } = await request(options);
+  if (options.shouldStop?.()) return here();
   const stopWatch = setInterval(() => {
     if (options.shouldStop?.()) void api.stop().catch(() => undefined);
   }, STOP_POLL_MS);
@@ -118,7 +143,9 @@ async function elsewhere<T>(options: Shared, baseUrl: string, job: (api: Comlink
  * fitHead's does), its epochs reported as they would be here; `apart` says it ran there.
  */
 export async function fitHeadElsewhere(options: FitOptions, baseUrl: string): Promise<FitResult & { apart: boolean }> {
-  const onEpoch = options.onEpoch ? Comlink.proxy(options.onEpoch) : undefined;
+  // A function of this worker's own (options.onEpoch may itself be the page's proxy).
+  const report = options.onEpoch;
+  const onEpoch = report ? Comlink.proxy((r: EpochReport) => report(r)) : undefined;
   return elsewhere<FitResult & { apart: boolean }>(
     options,
     baseUrl,
@@ -134,7 +161,8 @@ export async function fitHeadElsewhere(options: FitOptions, baseUrl: string): Pr
 
 /** outOfFoldProbabilities (Check labels' k heads), run in the fit worker when trainsElsewhere(). */
 export function outOfFoldElsewhere(options: OutOfFoldOptions, baseUrl: string): Promise<OutOfFoldResult> {
-  const onProgress = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
+  const progress = options.onProgress;
+  const onProgress = progress ? Comlink.proxy((done: number, total: number) => progress(done, total)) : undefined;
   const { k, epochs, folds } = options;
   return elsewhere(options, baseUrl, (api, req) => api.outOfFold({ ...req, k, epochs, folds: folds && [...folds] }, onProgress), () => outOfFoldProbabilities(options));
 }
