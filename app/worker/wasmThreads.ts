@@ -9,8 +9,9 @@
  * Otherwise, or when `?threads=1` asks, it is the single-threaded SIMD build.
  *
  * By default it runs one thread per core (capped at the pool). On this 2-core machine, quiet, 2 threads
- * against 1 (`npm run bench -- --threads --rounds 3`, four quiet runs, docs/benchmarks.md): batch 1 1.53–1.78×,
- * live camera 1.38–1.46×, ingest 1.65–1.84×, head training 0.78–0.96×; under heavy load from other processes threads lost (training 0.3–0.6×),
+ * against 1 (`npm run bench -- --threads --rounds 3`, five quiet runs, docs/benchmarks.md): batch 1 1.53–1.78×,
+ * live camera 1.30–1.46×, ingest 1.62–1.84×, head training 0.78–0.96× (0.94× once heads trained in the fit
+ * worker, fitElsewhere.ts); under heavy load from other processes threads lost (training 0.3–0.6×),
  * which `?threads=1` answers. A threaded start that never finishes (THREADS_START_TIMEOUT_MS) falls back to
  * one thread, remembered for the browser (state/model.ts).
  */
