@@ -14,6 +14,7 @@ import type { FitAnswer, FitRequest } from './fitElsewhere';
 import { yieldToEvents } from './yieldToEvents';
 
 let stopRequested = false;
+let started: Promise<void> | null = null;
 
 /** The request's matrices as tensors here, and how to free them. */
 function tensorsOf(request: FitRequest) {
@@ -24,7 +25,6 @@ function tensorsOf(request: FitRequest) {
   const augmented = request.augmented && views && { matrix: matrix(request.augmented.matrix), rowsOf: (row: number) => views.get(row) ?? [] };
   return { plain, mirrored, augmented, dispose: () => tf.dispose([plain, mirrored, augmented?.matrix].filter((t) => t !== undefined)) };
 }
-let started: Promise<void> | null = null;
 
 const api = {
   /** Loads the single-threaded wasm build from the app's wasm/ folder (precached, so offline too). */

@@ -44,7 +44,7 @@ let remote: Promise<Comlink.Remote<FitWorkerApi> | null> | null = null;
 const calls = new PendingCalls();
 
 /** Whether heads should be trained in the fit worker: on threaded wasm, where workers can start workers. */
-export function trainsElsewhere(): boolean {
+function trainsElsewhere(): boolean {
   return tf.getBackend() === 'wasm' && getThreadsCount() > 1 && typeof Worker === 'function' && !calls.died;
 }
 
@@ -117,12 +117,12 @@ function headOf(answer: FitAnswer, dim: number, numClasses: number, settings: He
 type Shared = Pick<FitOptions, 'plain' | 'mirrored' | 'augmented' | 'rows' | 'labels' | 'numClasses' | 'settings' | 'shouldStop'>;
 
 /**
- * Runs `job` in the fit worker on a copy of the options' embeddings, passing a Stop on (the fit worker
- * checks it between batches, as the job would here); `here()` instead when the fit worker cannot start
- * or dies during the call.
+ * Runs `job` in the fit worker on a copy of the options' embeddings when trainsElsewhere(), passing a Stop
+ * on (the fit worker checks it between batches, as the job would here); `here()` otherwise, and when the
+ * fit worker cannot start or dies during the call.
  */
-async function elsewhere<T>(options: Shared, baseUrl: string, job: (api: Comlink.Remote<FitWorkerApi>, req: FitRequest) => Promise<T>, here: () => Promise<T>): Promise<T> {
-  const api = await fitWorker(baseUrl);
+async function placed<T>(options: Shared, baseUrl: string, job: (api: Comlink.Remote<FitWorkerApi>, req: FitRequest) => Promise<T>, here: () => Promise<T>): Promise<T> {
+  const api = trainsElsewhere() ? await fitWorker(baseUrl) : null;
   // Stopped while the fit worker started or the embeddings were copied: here, it stops after one batch.
   if (!api || options.shouldStop?.()) return here();
   const { request: req, buffers } = await request(options);
@@ -139,14 +139,14 @@ async function elsewhere<T>(options: Shared, baseUrl: string, job: (api: Comlink
 }
 
 /**
- * fitHead, run in the fit worker when trainsElsewhere(): the same result (the head lives here, as
- * fitHead's does), its epochs reported as they would be here; `apart` says it ran there.
+ * fitHead, in the fit worker on threaded wasm (else here): the same result either way (the head lives
+ * here, as fitHead's does), its epochs reported as they would be here; `apart` says it ran there.
  */
-export async function fitHeadElsewhere(options: FitOptions, baseUrl: string): Promise<FitResult & { apart: boolean }> {
+export async function fitHeadPlaced(options: FitOptions, baseUrl: string): Promise<FitResult & { apart: boolean }> {
   // A function of this worker's own (options.onEpoch may itself be the page's proxy).
   const report = options.onEpoch;
   const onEpoch = report ? Comlink.proxy((r: EpochReport) => report(r)) : undefined;
-  return elsewhere<FitResult & { apart: boolean }>(
+  return placed<FitResult & { apart: boolean }>(
     options,
     baseUrl,
     async (api, req) => {
@@ -159,10 +159,10 @@ export async function fitHeadElsewhere(options: FitOptions, baseUrl: string): Pr
   );
 }
 
-/** outOfFoldProbabilities (Check labels' k heads), run in the fit worker when trainsElsewhere(). */
-export function outOfFoldElsewhere(options: OutOfFoldOptions, baseUrl: string): Promise<OutOfFoldResult> {
+/** outOfFoldProbabilities (Check labels' k heads), in the fit worker on threaded wasm (else here). */
+export function outOfFoldPlaced(options: OutOfFoldOptions, baseUrl: string): Promise<OutOfFoldResult> {
   const progress = options.onProgress;
   const onProgress = progress ? Comlink.proxy((done: number, total: number) => progress(done, total)) : undefined;
   const { k, epochs, folds } = options;
-  return elsewhere(options, baseUrl, (api, req) => api.outOfFold({ ...req, k, epochs, folds: folds && [...folds] }, onProgress), () => outOfFoldProbabilities(options));
+  return placed(options, baseUrl, (api, req) => api.outOfFold({ ...req, k, epochs, folds: folds && [...folds] }, onProgress), () => outOfFoldProbabilities(options));
 }

@@ -6,8 +6,8 @@
  * Head only: adapted blocks, if any, are not used here (they would need every fold's blocks adapted too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, outOfFoldProbabilities, rankLabelIssues, type OutOfFoldOptions } from '../ml/labelCheck';
-import { outOfFoldElsewhere, trainsElsewhere } from './fitElsewhere';
+import { DUPLICATE_COSINE, LABEL_CHECK_FOLDS, nearDuplicates, rankLabelIssues, type OutOfFoldOptions, type OutOfFoldResult } from '../ml/labelCheck';
+import { outOfFoldPlaced } from './fitElsewhere';
 import { augmentedFor, augmentOf, ensureViews } from './augmentedViews';
 import { ensureMirrors } from './mirrors';
 import type { LabelCheckProgress, LabelCheckRequest, LabelCheckResult } from './protocol';
@@ -48,7 +48,7 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
       augmented = augmentedFor(s, ids, rows, augment.views);
     }
     const plain = s.cache.matrix();
-    let oof: Awaited<ReturnType<typeof outOfFoldProbabilities>>;
+    let oof: OutOfFoldResult;
     try {
       const options: OutOfFoldOptions = {
         plain,
@@ -60,11 +60,11 @@ export function checkLabels(request: LabelCheckRequest, onProgress?: (progress: 
         settings,
         k: folds,
         onProgress: (done, total) => onProgress?.({ phase: 'folds', done, total }),
-        shouldStop: () => stopRequested,
+        shouldStop: stopping,
         yieldToEvents,
       };
       // On threaded wasm the heads train single-threaded in a worker of their own (fitElsewhere.ts).
-      oof = await (trainsElsewhere() ? outOfFoldElsewhere(options, s.baseUrl) : outOfFoldProbabilities(options));
+      oof = await outOfFoldPlaced(options, s.baseUrl);
     } finally {
       augmented?.matrix.dispose();
     }

@@ -1,7 +1,7 @@
 /** Training a new head on the cached embeddings, stopping it, and predicting with it. */
 import * as tf from '@tensorflow/tfjs';
-import { fitHead, type FitOptions } from '../ml/fit';
-import { fitHeadElsewhere, trainsElsewhere } from './fitElsewhere';
+import type { FitOptions } from '../ml/fit';
+import { fitHeadPlaced } from './fitElsewhere';
 import { predictHead } from '../ml/head';
 import { computeMetrics } from '../ml/metrics';
 import { disposeBlocks } from '../ml/blocks';
@@ -74,7 +74,7 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
         ms: performance.now() - preparing, bytes: viewBytes(ids.length, augment.views, s.cache.dim),
       };
     }
-    let fit: Awaited<ReturnType<typeof fitHeadElsewhere>>;
+    let fit: Awaited<ReturnType<typeof fitHeadPlaced>>;
     let tuned: AdaptResult | null = null;
     try {
       const options: FitOptions = {
@@ -82,17 +82,17 @@ export function train(request: TrainRequest, onEpoch?: (report: EpochReport) => 
         // When blocks adapt, the refit happens in adaptBlocks (a new head, then new blocks with it).
         settings: blocks > 0 ? { ...settings, refitOnAll: false } : settings,
         onEpoch,
-        shouldStop: () => stopRequested,
+        shouldStop: stopping,
         yieldToEvents,
       };
       // On threaded wasm the head trains single-threaded in a worker of its own (fitElsewhere.ts).
-      fit = await (trainsElsewhere() ? fitHeadElsewhere(options, s.baseUrl) : fitHead(options).then((f) => ({ ...f, apart: false })));
+      fit = await fitHeadPlaced(options, s.baseUrl);
       if (blocks > 0 && !fit.outcome.stopped) {
         tuned = await adaptBlocks(s, {
           blocks, labels, numClasses, settings, fit, plain, mirrored, rows, augmented,
           ids,
           onEpoch,
-          shouldStop: () => stopRequested,
+          shouldStop: stopping,
         });
       }
     } finally {
